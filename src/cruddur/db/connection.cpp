@@ -1,0 +1,86 @@
+// Blocking libpq connection and result wrappers for tools (the server uses the async pool).
+#include "cruddur/db/connection.hpp"
+
+#include <fmt/format.h>
+
+#include "cruddur/db/conninfo.hpp"
+#include "cruddur/db/errors.hpp"
+#include "pg_handles.hpp"
+
+namespace cruddur::db {
+
+Result::Result(pg_result* result) : result_(result, [](pg_result* r) { PQclear(r); }) {}
+
+int Result::rows() const { return PQntuples(result_.get()); }
+int Result::columns() const { return PQnfields(result_.get()); }
+bool Result::is_null(int row, int column) const {
+  return PQgetisnull(result_.get(), row, column) != 0;
+}
+std::string_view Result::value(int row, int column) const {
+  return {PQgetvalue(result_.get(), row, column),
+          static_cast<std::size_t>(PQgetlength(result_.get(), row, column))};
+}
+std::string Result::column_name(int column) const { return PQfname(result_.get(), column); }
+
+long Result::affected_rows() const {
+  const char* tuples = PQcmdTuples(result_.get());
+  return tuples == nullptr || *tuples == '\0' ? 0 : std::stol(tuples);
+}
+
+std::string_view Result::one_field() const {
+  if (rows() != 1 || columns() != 1) {
+    throw CardinalityError(fmt::format("expected one row of one column, got {} rows of {} columns",
+                                       rows(), columns()));
+  }
+  return value(0, 0);
+}
+
+Connection::Connection(pg_conn* conn) : conn_(conn, [](pg_conn* c) { PQfinish(c); }) {}
+
+Connection Connection::open(const std::string& url, const ConnectOverrides& overrides) {
+  ConnInfo parsed(url);  // throws MalformedUrl with a redacted message
+  std::vector<const char*> keywords{"dbname"};
+  std::vector<const char*> values{url.c_str()};
+  for (const auto& [key, value] : overrides) {
+    keywords.push_back(key.c_str());
+    values.push_back(value.c_str());
+  }
+  keywords.push_back(nullptr);
+  values.push_back(nullptr);
+  Connection connection(PQconnectdbParams(keywords.data(), values.data(), 1));
+  if (PQstatus(connection.conn_.get()) != CONNECTION_OK) {
+    throw_connection_error(connection.conn_.get());
+  }
+  return connection;
+}
+
+Result Connection::check(pg_result* result) {
+  PgResultPtr owned(result);
+  check_result(owned.get(), conn_.get());
+  return Result(owned.release());
+}
+
+Result Connection::exec(const std::string& sql) {
+  // PQexec returns only the last result of a multi-statement string; earlier errors abort it.
+  return check(PQexec(conn_.get(), sql.c_str()));
+}
+
+Result Connection::exec_params(const std::string& sql,
+                               const std::vector<std::optional<std::string>>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& param : params) values.push_back(param ? param->c_str() : nullptr);
+  return check(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
+                            values.data(), nullptr, nullptr, 0));
+}
+
+std::string Connection::quote_identifier(std::string_view name) const {
+  PgMemoryPtr quoted(PQescapeIdentifier(conn_.get(), name.data(), name.size()));
+  if (!quoted) throw SqlError(fmt::format("cannot quote identifier: {}", PQerrorMessage(conn_.get())));
+  return quoted.get();
+}
+
+bool Connection::is_ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
+int Connection::backend_pid() const { return PQbackendPID(conn_.get()); }
+
+}  // namespace cruddur::db

@@ -1,0 +1,95 @@
+// The one SQLSTATE → exception mapping, and libpq result checking.
+#include "cruddur/db/errors.hpp"
+
+#include <string_view>
+
+#include "cruddur/core/redact.hpp"
+#include "pg_handles.hpp"
+
+namespace cruddur::db {
+namespace {
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+std::string trimmed(const char* text) {
+  std::string out = text == nullptr ? "" : text;
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return core::redact_url(out);
+}
+
+bool contains(const std::string& text, std::string_view needle) {
+  return text.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+void throw_for_sqlstate(const std::string& sqlstate, const std::string& message,
+                        const std::string& detail) {
+  std::string_view s = sqlstate;
+  if (s.empty() || starts_with(s, "08") || s == "57P01" || s == "57P02" || s == "57P03") {
+    throw ConnectionError(message, sqlstate);
+  }
+  if (s == "23505") throw UniqueViolation(message, sqlstate, detail);
+  if (s == "23503") throw ForeignKeyViolation(message, sqlstate, detail);
+  if (s == "23514" || s == "23502") throw CheckViolation(message, sqlstate, detail);
+  if (starts_with(s, "22")) throw DataError(message, sqlstate, detail);
+  if (s == "40001" || s == "40P01") throw SerializationFailure(message, sqlstate, detail);
+  if (starts_with(s, "53")) throw ResourceError(message, sqlstate, detail);
+  if (s == "57014") throw QueryCanceled(message, sqlstate, detail);
+  if (s == "42P01" || s == "42883") throw UndefinedObject(message, sqlstate, detail);
+  if (s == "42501") throw InsufficientPrivilege(message, sqlstate, detail);
+  throw SqlError(message, sqlstate, detail);
+}
+
+ConnectFailure classify_connect_failure(const std::string& message) {
+  if (contains(message, "Connection refused") || contains(message, "No such file or directory") ||
+      contains(message, "could not translate host name") || contains(message, "timeout expired") ||
+      contains(message, "Network is unreachable") || contains(message, "No route to host")) {
+    return ConnectFailure::unreachable;
+  }
+  if (contains(message, "password authentication failed") ||
+      contains(message, "no password supplied") || contains(message, "no pg_hba.conf entry") ||
+      (contains(message, "role \"") && contains(message, "does not exist"))) {
+    return ConnectFailure::auth_failed;
+  }
+  if (contains(message, "database \"") && contains(message, "does not exist")) {
+    return ConnectFailure::database_missing;
+  }
+  if (contains(message, "SSL") || contains(message, "certificate")) return ConnectFailure::ssl;
+  if (contains(message, "too many clients") || contains(message, "remaining connection slots")) {
+    return ConnectFailure::too_many;
+  }
+  return ConnectFailure::other;
+}
+
+void check_result(const PGresult* result, const PGconn* conn) {
+  if (result == nullptr) throw_connection_error(conn);
+  switch (PQresultStatus(result)) {
+    case PGRES_COMMAND_OK:
+    case PGRES_TUPLES_OK:
+    case PGRES_SINGLE_TUPLE:
+    case PGRES_EMPTY_QUERY:
+    case PGRES_COPY_IN:
+    case PGRES_COPY_OUT:
+    case PGRES_PIPELINE_SYNC:
+      return;
+    default:
+      break;
+  }
+  const char* sqlstate = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  std::string message = trimmed(PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY));
+  if (message.empty()) message = trimmed(PQresultErrorMessage(result));
+  if (message.empty()) message = trimmed(PQerrorMessage(conn));
+  throw_for_sqlstate(sqlstate == nullptr ? "" : sqlstate, message,
+                     trimmed(PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL)));
+}
+
+void throw_connection_error(const PGconn* conn) {
+  std::string message = conn == nullptr ? "out of memory" : trimmed(PQerrorMessage(conn));
+  auto failure = classify_connect_failure(message);
+  throw ConnectionError(message, {}, failure);
+}
+
+}  // namespace cruddur::db

@@ -1,0 +1,65 @@
+// Configuration from the environment: defaults, overrides and clear errors.
+#include "cruddur/core/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include "cruddur/core/error.hpp"
+
+using cruddur::core::load_config;
+using cruddur::core::map_env;
+
+TEST(Config, DefaultsMatchArchitecture) {
+  auto config = load_config(map_env({}));
+  EXPECT_EQ(config.connection_url, cruddur::core::kLocalConnectionUrl);
+  EXPECT_EQ(config.host, "127.0.0.1");
+  EXPECT_EQ(config.port, 4567);
+  EXPECT_EQ(config.cache_url, "memory://");
+  EXPECT_EQ(config.cache_ttl.count(), 60);
+  EXPECT_EQ(config.db_acquire_timeout.count(), 5000);
+  EXPECT_EQ(config.ddb_message_table, "cruddur-messages");
+  EXPECT_FALSE(config.prod_connection_url);
+}
+
+TEST(Config, ReadsOverrides) {
+  auto config = load_config(map_env({{"CONNECTION_URL", "postgresql://a@b/c"},
+                                     {"PORT", "8080"},
+                                     {"DB_POOL_SIZE", "4"},
+                                     {"MOMENTO_AUTH_TOKEN", "old"},
+                                     {"MOMENTO_API_KEY", "new"},
+                                     {"LOG_FORMAT", "json"}}));
+  EXPECT_EQ(config.connection_url, "postgresql://a@b/c");
+  EXPECT_EQ(config.port, 8080);
+  EXPECT_EQ(config.db_pool_size, 4u);
+  EXPECT_EQ(config.momento_api_key, "new");
+  EXPECT_EQ(config.log_format, "json");
+}
+
+TEST(Config, ProdUrlChosenOnlyWhenAskedAndPresent) {
+  auto config = load_config(map_env({{"CONNECTION_URL", "dev"}, {"PROD_CONNECTION_URL", "prod"}}));
+  EXPECT_EQ(config.database_url(false), "dev");
+  EXPECT_EQ(config.database_url(true), "prod");
+  auto without = load_config(map_env({}));
+  try {
+    (void)without.database_url(true);
+    FAIL() << "expected missing_prod_url";
+  } catch (const cruddur::Error& e) {
+    EXPECT_EQ(e.code(), "missing_prod_url");
+  }
+}
+
+TEST(Config, RejectsMalformedNumbersWithTheVariableName) {
+  for (const char* bad : {"abc", "0", "70000", "80x", "-1"}) {
+    try {
+      load_config(map_env({{"PORT", bad}}));
+      FAIL() << "accepted PORT=" << bad;
+    } catch (const cruddur::Error& e) {
+      EXPECT_EQ(e.code(), "invalid_config");
+      EXPECT_NE(std::string(e.what()).find("PORT"), std::string::npos);
+    }
+  }
+}
+
+TEST(Config, RejectsUnknownLogFormat) {
+  EXPECT_THROW(load_config(map_env({{"LOG_FORMAT", "xml"}})), cruddur::Error);
+  EXPECT_THROW(load_config(map_env({{"LOG_LEVEL", "loud"}})), cruddur::Error);
+}

@@ -1,0 +1,43 @@
+// Password redaction in URLs and key/value connection strings.
+#include "cruddur/core/redact.hpp"
+
+#include <gtest/gtest.h>
+
+using cruddur::core::redact_url;
+
+TEST(RedactUrl, MasksUserinfoPassword) {
+  EXPECT_EQ(redact_url("postgresql://cruddurroot:s3cr3t@db.example.com:5432/cruddur"),
+            "postgresql://cruddurroot:****@db.example.com:5432/cruddur");
+}
+
+TEST(RedactUrl, KeepsUrlWithoutPassword) {
+  EXPECT_EQ(redact_url("postgresql://postgres@127.0.0.1:15432/cruddur"),
+            "postgresql://postgres@127.0.0.1:15432/cruddur");
+  EXPECT_EQ(redact_url("postgres:///cruddur?host=/tmp"), "postgres:///cruddur?host=/tmp");
+}
+
+TEST(RedactUrl, PasswordContainingAtAndColon) {
+  EXPECT_EQ(redact_url("postgresql://u:p@ss:w0rd@host/db"), "postgresql://u:****@host/db");
+}
+
+TEST(RedactUrl, MasksQueryParameterPassword) {
+  EXPECT_EQ(redact_url("postgresql://host/db?user=u&password=hunter2&sslmode=require"),
+            "postgresql://host/db?user=u&password=****&sslmode=require");
+}
+
+TEST(RedactUrl, MasksKeywordPasswordQuotedOrNot) {
+  EXPECT_EQ(redact_url("host=h password=hunter2 dbname=x"), "host=h password=**** dbname=x");
+  EXPECT_EQ(redact_url("host=h password = 'a b\\' c' dbname=x"),
+            "host=h password = **** dbname=x");
+  EXPECT_EQ(redact_url("host=h PASSWORD=x"), "host=h PASSWORD=****");
+}
+
+TEST(RedactUrl, LeavesLookalikeKeysAlone) {
+  EXPECT_EQ(redact_url("passwordfile=/x oldpassword"), "passwordfile=/x oldpassword");
+}
+
+TEST(RedactUrl, MalformedInputStillRedacted) {
+  EXPECT_EQ(redact_url("postgresql://user:secret@"), "postgresql://user:****@");
+  EXPECT_EQ(redact_url("not a url password=x"), "not a url password=****");
+  EXPECT_EQ(redact_url(""), "");
+}
