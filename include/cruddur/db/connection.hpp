@@ -61,4 +61,27 @@ class Connection {
   std::unique_ptr<pg_conn, void (*)(pg_conn*)> conn_;
 };
 
+/// Rolls back in the destructor unless `commit()` ran (libpqxx's model). Not copyable.
+class Transaction {
+ public:
+  /// Sends BEGIN. Throws the typed DbError when it fails.
+  explicit Transaction(Connection& connection);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  /// Sends COMMIT; throws when the server refuses (the transaction is then rolled back).
+  void commit();
+
+ private:
+  Connection& connection_;
+  bool open_ = true;
+};
+
+/// What PQping reports about a server, without authenticating.
+enum class PingStatus { ok, rejecting, unreachable, bad_parameters };
+
+/// Pings the server of `url` (blocking, bounded by `connect_timeout_seconds`).
+PingStatus ping(const std::string& url, int connect_timeout_seconds);
+
 }  // namespace cruddur::db

@@ -24,7 +24,15 @@ class DbError : public cruddur::Error {
 };
 
 /// Why a connection attempt failed, read from libpq's message (libpq has no SQLSTATE for it).
-enum class ConnectFailure { unreachable, auth_failed, database_missing, ssl, too_many, other };
+enum class ConnectFailure {
+  unreachable,
+  auth_failed,
+  database_missing,
+  ssl,
+  too_many,
+  bad_parameters,  ///< an option libpq parsed but cannot use (port "abc", sslmode "x")
+  other
+};
 
 /// Connection class 08*, admin shutdown 57P01–57P03, or no SQLSTATE at all. Code `db_unavailable`.
 class ConnectionError : public DbError {

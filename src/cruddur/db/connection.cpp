@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
+
 #include "cruddur/db/conninfo.hpp"
 #include "cruddur/db/errors.hpp"
 #include "pg_handles.hpp"
@@ -35,7 +37,22 @@ std::string_view Result::one_field() const {
   return value(0, 0);
 }
 
-Connection::Connection(pg_conn* conn) : conn_(conn, [](pg_conn* c) { PQfinish(c); }) {}
+namespace {
+
+// Server notices such as "relation … already exists, skipping" are noise for tools; warnings are
+// not, so they go to stderr.
+void report_warnings(void*, const PGresult* notice) {
+  const char* severity = PQresultErrorField(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
+  if (severity != nullptr && std::string_view(severity) == "WARNING") {
+    std::fputs(PQresultErrorMessage(notice), stderr);
+  }
+}
+
+}  // namespace
+
+Connection::Connection(pg_conn* conn) : conn_(conn, [](pg_conn* c) { PQfinish(c); }) {
+  if (conn != nullptr) PQsetNoticeReceiver(conn, report_warnings, nullptr);
+}
 
 Connection Connection::open(const std::string& url, const ConnectOverrides& overrides) {
   ConnInfo parsed(url);  // throws MalformedUrl with a redacted message
@@ -82,5 +99,41 @@ std::string Connection::quote_identifier(std::string_view name) const {
 
 bool Connection::is_ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
 int Connection::backend_pid() const { return PQbackendPID(conn_.get()); }
+
+Transaction::Transaction(Connection& connection) : connection_(connection) {
+  connection_.exec("BEGIN");
+}
+
+Transaction::~Transaction() {
+  if (!open_ || !connection_.is_ok()) return;
+  try {
+    connection_.exec("ROLLBACK");
+  } catch (const DbError&) {
+    // The connection broke mid-transaction: the server has rolled it back already.
+  }
+}
+
+void Transaction::commit() {
+  open_ = false;
+  connection_.exec("COMMIT");
+}
+
+PingStatus ping(const std::string& url, int connect_timeout_seconds) {
+  ConnInfo parsed(url);  // throws MalformedUrl
+  auto timeout = std::to_string(connect_timeout_seconds);
+  const char* keywords[] = {"dbname", "connect_timeout", nullptr};
+  const char* values[] = {url.c_str(), timeout.c_str(), nullptr};
+  switch (PQpingParams(keywords, values, 1)) {
+    case PQPING_OK:
+      return PingStatus::ok;
+    case PQPING_REJECT:
+      return PingStatus::rejecting;
+    case PQPING_NO_RESPONSE:
+      return PingStatus::unreachable;
+    case PQPING_NO_ATTEMPT:
+      break;
+  }
+  return PingStatus::bad_parameters;
+}
 
 }  // namespace cruddur::db

@@ -44,6 +44,10 @@ void throw_for_sqlstate(const std::string& sqlstate, const std::string& message,
 }
 
 ConnectFailure classify_connect_failure(const std::string& message) {
+  if (contains(message, "invalid integer value") || contains(message, "invalid connection option") ||
+      (contains(message, "invalid ") && contains(message, " value: \""))) {
+    return ConnectFailure::bad_parameters;
+  }
   if (contains(message, "Connection refused") || contains(message, "No such file or directory") ||
       contains(message, "could not translate host name") || contains(message, "timeout expired") ||
       contains(message, "Network is unreachable") || contains(message, "No route to host")) {

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "cruddur/core/asio.hpp"
+
+namespace cruddur::http {
+
+class Router;
+
+/// Limits that protect the server from slow or hostile clients.
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 4567;  ///< 0 picks a free port (tests)
+  std::size_t body_limit = 16 * 1024;  ///< larger bodies get 413
+  std::size_t header_limit = 8 * 1024;  ///< larger request heads get 431
+  std::chrono::seconds read_timeout{15};  ///< idle keep-alive or slow request → connection closed
+};
+
+/// HTTP/1.1 server: one coroutine per connection on the io_context's threads, a fresh parser per
+/// request, keep-alive. Requests are answered by `router`, which must outlive the server.
+/// Thread-safe: start/stop may be called from any thread.
+class Server {
+ public:
+  Server(asio::io_context& io, ServerOptions options, const Router& router);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Binds and listens. Throws cruddur::Error("listen_failed") naming the address and the cause.
+  void start();
+  /// Stops accepting; each open connection finishes the request in progress and closes.
+  void stop();
+  /// The bound port (useful with port 0).
+  [[nodiscard]] std::uint16_t port() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace cruddur::http

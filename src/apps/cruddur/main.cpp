@@ -1,0 +1,52 @@
+// The `cruddur` binary: parse the command line, build what the command needs, dispatch.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <string>
+#include <vector>
+
+#include "cruddur/core/config.hpp"
+#include "cruddur/core/error.hpp"
+#include "cruddur/dbctl/cli.hpp"
+#include "app.hpp"
+
+namespace {
+
+// The original scripts took `prod` as their last argument (`./bin/db-connect prod`); it means
+// --prod. Arguments after `--` belong to another program and are left alone.
+std::vector<std::string> normalise_args(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  bool passthrough = false;
+  for (const auto& arg : args) passthrough = passthrough || arg == "--";
+  if (!passthrough && !args.empty() && args.back() == "prod") args.back() = "--prod";
+  return args;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Cruddur backend: HTTP API and database chores"};
+  app.require_subcommand(1);
+  cruddur::dbctl::DbCli db(app);
+  bool prod = false;
+  auto* serve = app.add_subcommand("serve", "Run the HTTP API on HOST:PORT (default 127.0.0.1:4567)");
+  serve->add_flag("--prod", prod, "Use PROD_CONNECTION_URL (a trailing `prod` does the same)");
+
+  auto args = normalise_args(argc, argv);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& error) {
+    auto code = app.exit(error);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    auto config = cruddur::core::load_config(cruddur::core::process_env());
+    if (db.chosen()) return db.run(config);
+    if (serve->parsed()) return cruddur::app::serve(config, prod);
+  } catch (const cruddur::Error& error) {
+    fmt::print(stderr, "cruddur: {}\n", error.what());
+    return 2;
+  }
+  return 0;
+}

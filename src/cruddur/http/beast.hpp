@@ -1,0 +1,14 @@
+#pragma once
+// Private to the http layer: the Beast includes and short names, after the project's Asio header.
+
+#include "cruddur/core/asio.hpp"
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace cruddur::http {
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using Request = bhttp::request<bhttp::string_body>;
+using Response = bhttp::response<bhttp::string_body>;
+}  // namespace cruddur::http

@@ -1,0 +1,178 @@
+// Beast HTTP/1.1 server: acceptor coroutine, one session coroutine per connection, graceful stop.
+#include "cruddur/http/server.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
+#include <mutex>
+#include <set>
+
+#include "beast.hpp"
+#include "cruddur/core/error.hpp"
+#include "cruddur/http/router.hpp"
+
+namespace cruddur::http {
+namespace {
+
+using tcp = asio::ip::tcp;
+using asio::redirect_error;
+using asio::use_awaitable;
+
+HttpRequest to_request(const Request& request) {
+  HttpRequest out{std::string(request.method_string()), std::string(request.target()), {},
+                  request.body()};
+  for (const auto& field : request) {
+    out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  return out;
+}
+
+Response to_response(HttpResponse&& answer, unsigned version, bool head) {
+  Response response{static_cast<bhttp::status>(answer.status), version};
+  response.set(bhttp::field::server, "cruddur");
+  response.set(bhttp::field::content_type, answer.content_type);
+  for (auto& [name, value] : answer.headers) response.set(name, value);
+  response.body() = std::move(answer.body);
+  response.prepare_payload();
+  if (head) response.body().clear();
+  return response;
+}
+
+// The answer to a request the parser refused; the connection is closed after it.
+Response refusal(const beast::error_code& ec) {
+  unsigned status = 400;
+  std::string code = "bad_request";
+  if (ec == bhttp::error::body_limit) {
+    status = 413;
+    code = "payload_too_large";
+  } else if (ec == bhttp::error::header_limit) {
+    status = 431;
+    code = "headers_too_large";
+  }
+  auto response = to_response(
+      {status, "application/json", {}, fmt::format(R"({{"code":"{}","message":"{}"}})", code, ec.message())},
+      11, false);
+  response.keep_alive(false);
+  return response;
+}
+
+}  // namespace
+
+struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+  Impl(asio::io_context& io_context, ServerOptions server_options, const Router& request_router)
+      : io(io_context), options(std::move(server_options)), router(request_router), acceptor(io) {}
+
+  asio::io_context& io;
+  ServerOptions options;
+  const Router& router;
+  tcp::acceptor acceptor;
+  std::mutex mutex;
+  std::set<std::shared_ptr<beast::tcp_stream>> idle;  // connections waiting for a request
+  bool stopping = false;
+
+  // Registers a connection as waiting for a request, so stop() can close it; false once stopping.
+  bool enter_idle(const std::shared_ptr<beast::tcp_stream>& stream) {
+    std::lock_guard lock(mutex);
+    if (stopping) return false;
+    idle.insert(stream);
+    return true;
+  }
+
+  void leave_idle(const std::shared_ptr<beast::tcp_stream>& stream) {
+    std::lock_guard lock(mutex);
+    idle.erase(stream);
+  }
+
+  asio::awaitable<void> accept_loop() {
+    auto self = shared_from_this();
+    while (acceptor.is_open()) {
+      beast::error_code ec;
+      auto socket = co_await acceptor.async_accept(asio::make_strand(io), redirect_error(use_awaitable, ec));
+      if (ec) {
+        if (!acceptor.is_open()) break;
+        spdlog::warn("accept failed: {}", ec.message());
+        continue;
+      }
+      auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+      asio::co_spawn(stream->get_executor(), session(stream), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> session(std::shared_ptr<beast::tcp_stream> stream) {
+    auto self = shared_from_this();
+    beast::flat_buffer buffer;
+    beast::error_code ec;
+    while (true) {
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+      parser.body_limit(options.body_limit);
+      stream->expires_after(options.read_timeout);
+      if (!enter_idle(stream)) break;
+      co_await bhttp::async_read(*stream, buffer, parser, redirect_error(use_awaitable, ec));
+      leave_idle(stream);
+      if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+          ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+        break;
+      }
+      if (ec) {
+        auto response = refusal(ec);
+        co_await bhttp::async_write(*stream, response, redirect_error(use_awaitable, ec));
+        break;
+      }
+      auto request = parser.release();
+      auto response = to_response(router.handle(to_request(request)), request.version(),
+                                  request.method() == bhttp::verb::head);
+      bool keep_alive = request.keep_alive();
+      {
+        std::lock_guard lock(mutex);
+        keep_alive = keep_alive && !stopping;
+      }
+      response.keep_alive(keep_alive);
+      co_await bhttp::async_write(*stream, response, redirect_error(use_awaitable, ec));
+      if (ec || !keep_alive) break;
+    }
+    stream->socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream->socket().close(ec);
+  }
+};
+
+Server::Server(asio::io_context& io, ServerOptions options, const Router& router)
+    : impl_(std::make_shared<Impl>(io, std::move(options), router)) {}
+
+Server::~Server() = default;
+
+void Server::start() {
+  auto& acceptor = impl_->acceptor;
+  beast::error_code ec;
+  auto address = asio::ip::make_address(impl_->options.host, ec);
+  tcp::endpoint endpoint{address, impl_->options.port};
+  if (!ec) acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw Error("listen_failed", fmt::format("cannot listen on {}:{}: {}", impl_->options.host,
+                                             impl_->options.port, ec.message()));
+  }
+  asio::co_spawn(acceptor.get_executor(), impl_->accept_loop(), asio::detached);
+}
+
+void Server::stop() {
+  auto impl = impl_;
+  asio::post(impl->acceptor.get_executor(), [impl] {
+    beast::error_code ec;
+    impl->acceptor.close(ec);
+  });
+  std::lock_guard lock(impl->mutex);
+  impl->stopping = true;
+  for (const auto& stream : impl->idle) {
+    asio::post(stream->get_executor(), [stream] { stream->cancel(); });
+  }
+}
+
+std::uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+}  // namespace cruddur::http
