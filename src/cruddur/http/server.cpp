@@ -69,6 +69,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   ServerOptions options;
   const Router& router;
   tcp::acceptor acceptor;
+  std::uint16_t bound_port = 0;
   std::mutex mutex;
   std::set<std::shared_ptr<beast::tcp_stream>> idle;  // connections waiting for a request
   bool stopping = false;
@@ -157,6 +158,7 @@ void Server::start() {
     throw Error("listen_failed", fmt::format("cannot listen on {}:{}: {}", impl_->options.host,
                                              impl_->options.port, ec.message()));
   }
+  impl_->bound_port = acceptor.local_endpoint().port();
   asio::co_spawn(acceptor.get_executor(), impl_->accept_loop(), asio::detached);
 }
 
@@ -173,6 +175,6 @@ void Server::stop() {
   }
 }
 
-std::uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+std::uint16_t Server::port() const { return impl_->bound_port; }
 
 }  // namespace cruddur::http

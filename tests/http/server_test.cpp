@@ -1,0 +1,129 @@
+// The HTTP server over real sockets: keep-alive, limits, malformed requests, graceful stop.
+#include "cruddur/http/server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <thread>
+
+#include "cruddur/http/router.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cruddur::http::ServerOptions options;
+    options.port = 0;
+    options.read_timeout = std::chrono::seconds(2);
+    server_ = std::make_unique<cruddur::http::Server>(io_, options, router_);
+    server_->start();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  void TearDown() override {
+    server_->stop();
+    thread_.join();
+  }
+
+  tcp::socket connect() {
+    tcp::socket socket(client_io_);
+    socket.connect({asio::ip::make_address("127.0.0.1"), server_->port()});
+    return socket;
+  }
+
+  static bhttp::response<bhttp::string_body> exchange(tcp::socket& socket,
+                                                      bhttp::request<bhttp::string_body> request) {
+    request.prepare_payload();
+    bhttp::write(socket, request);
+    beast::flat_buffer buffer;
+    bhttp::response<bhttp::string_body> response;
+    bhttp::read(socket, buffer, response);
+    return response;
+  }
+
+  static std::string raw_exchange(tcp::socket& socket, const std::string& bytes) {
+    asio::write(socket, asio::buffer(bytes));
+    std::string out;
+    beast::error_code ec;
+    char buffer[4096];
+    while (true) {
+      auto n = socket.read_some(asio::buffer(buffer), ec);
+      if (ec) break;
+      out.append(buffer, n);
+    }
+    return out;
+  }
+
+  asio::io_context io_{1};
+  asio::io_context client_io_;
+  cruddur::http::Router router_;
+  std::unique_ptr<cruddur::http::Server> server_;
+  std::thread thread_;
+};
+
+TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  auto socket = connect();
+  for (int i = 0; i < 3; ++i) {
+    auto response = exchange(socket, {bhttp::verb::get, "/api/health-check", 11});
+    EXPECT_EQ(response.result_int(), 200);
+    EXPECT_EQ(response.body(), R"({"success":true,"ver":1})");
+    EXPECT_TRUE(response.keep_alive());
+  }
+}
+
+TEST_F(ServerTest, OversizedBodyIs413AndClosed) {
+  auto socket = connect();
+  bhttp::request<bhttp::string_body> request{bhttp::verb::post, "/api/activities", 11};
+  request.body() = std::string(17 * 1024, 'x');
+  auto response = exchange(socket, request);
+  EXPECT_EQ(response.result_int(), 413);
+  EXPECT_FALSE(response.keep_alive());
+}
+
+TEST_F(ServerTest, OversizedHeadersAre431) {
+  auto socket = connect();
+  bhttp::request<bhttp::string_body> request{bhttp::verb::get, "/api/health-check", 11};
+  request.set("X-Filler", std::string(9 * 1024, 'y'));
+  EXPECT_EQ(exchange(socket, request).result_int(), 431);
+}
+
+TEST_F(ServerTest, GarbageIs400NotACrash) {
+  auto socket = connect();
+  auto answer = raw_exchange(socket, "NOT HTTP AT ALL\r\n\r\n");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
+  auto again = connect();
+  EXPECT_EQ(exchange(again, {bhttp::verb::get, "/api/health-check", 11}).result_int(), 200);
+}
+
+TEST_F(ServerTest, IdleConnectionIsClosedAfterTheReadTimeout) {
+  auto socket = connect();
+  char byte;
+  beast::error_code ec;
+  socket.read_some(asio::buffer(&byte, 1), ec);  // returns only when the server closes
+  EXPECT_EQ(ec, asio::error::eof);
+}
+
+TEST_F(ServerTest, StopClosesIdleConnectionsAndRefusesNewOnes) {
+  auto socket = connect();
+  EXPECT_EQ(exchange(socket, {bhttp::verb::get, "/api/health-check", 11}).result_int(), 200);
+  server_->stop();
+  char byte;
+  beast::error_code ec;
+  socket.read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_EQ(ec, asio::error::eof);
+  thread_.join();  // io_context runs out of work once everything is closed
+  tcp::socket late(client_io_);
+  late.connect({asio::ip::make_address("127.0.0.1"), server_->port()}, ec);
+  EXPECT_TRUE(ec) << "connected after stop";
+  thread_ = std::thread([] {});
+}
+
+}  // namespace
