@@ -62,13 +62,13 @@ class Connection {
 };
 
 /// Rolls back in the destructor unless `commit()` ran (libpqxx's model). Not copyable.
-class Transaction {
+class ScopedTransaction {
  public:
   /// Sends BEGIN. Throws the typed DbError when it fails.
-  explicit Transaction(Connection& connection);
-  ~Transaction();
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
+  explicit ScopedTransaction(Connection& connection);
+  ~ScopedTransaction();
+  ScopedTransaction(const ScopedTransaction&) = delete;
+  ScopedTransaction& operator=(const ScopedTransaction&) = delete;
 
   /// Sends COMMIT; throws when the server refuses (the transaction is then rolled back).
   void commit();

@@ -100,11 +100,11 @@ std::string Connection::quote_identifier(std::string_view name) const {
 bool Connection::is_ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
 int Connection::backend_pid() const { return PQbackendPID(conn_.get()); }
 
-Transaction::Transaction(Connection& connection) : connection_(connection) {
+ScopedTransaction::ScopedTransaction(Connection& connection) : connection_(connection) {
   connection_.exec("BEGIN");
 }
 
-Transaction::~Transaction() {
+ScopedTransaction::~ScopedTransaction() {
   if (!open_ || !connection_.is_ok()) return;
   try {
     connection_.exec("ROLLBACK");
@@ -113,7 +113,7 @@ Transaction::~Transaction() {
   }
 }
 
-void Transaction::commit() {
+void ScopedTransaction::commit() {
   open_ = false;
   connection_.exec("COMMIT");
 }

@@ -46,7 +46,7 @@ class MigrationLock {
 
 void load_bookkeeping(db::Connection& connection, const std::filesystem::path& db_dir) {
   auto sql = read_file(db_dir / "schema.sql");
-  db::Transaction transaction(connection);
+  db::ScopedTransaction transaction(connection);
   connection.exec(sql);
   transaction.commit();
 }
@@ -70,7 +70,7 @@ void run_in_transaction(db::Connection& connection, const std::filesystem::path&
                         Bookkeeping&& bookkeeping) {
   auto sql = read_file(file);
   try {
-    db::Transaction transaction(connection);
+    db::ScopedTransaction transaction(connection);
     connection.exec(sql);
     bookkeeping();
     transaction.commit();
@@ -163,7 +163,7 @@ void Commands::schema_load(const std::optional<std::string>& environment) {
   std::string marker = environment.value_or(target_.prod ? "production" : "development");
   auto connection = connect_target();
   {
-    db::Transaction transaction(connection);
+    db::ScopedTransaction transaction(connection);
     connection.exec(schema);
     // An existing marker is only ever raised to production, unless it was asked for explicitly.
     connection.exec_params(
@@ -182,7 +182,7 @@ void Commands::seed() {
   out_.header("db-seed");
   auto sql = read_file(target_.db_dir / "seed.sql");
   auto connection = connect_target();
-  db::Transaction transaction(connection);
+  db::ScopedTransaction transaction(connection);
   connection.exec(sql);
   transaction.commit();
   out_.note(fmt::format("seeded {}", info_.display()));
