@@ -9,6 +9,9 @@
 #include <boost/beast/http.hpp>
 #include <thread>
 
+#include "cruddur/http/metrics.hpp"
+#include "cruddur/http/operational_routes.hpp"
+#include "cruddur/http/pipeline.hpp"
 #include "cruddur/http/router.hpp"
 
 namespace {
@@ -24,7 +27,11 @@ class ServerTest : public ::testing::Test {
     cruddur::http::ServerOptions options;
     options.port = 0;
     options.read_timeout = std::chrono::seconds(2);
-    server_ = std::make_unique<cruddur::http::Server>(io_, options, router_);
+    cruddur::http::add_operational_routes(router_, metrics_);
+    server_ = std::make_unique<cruddur::http::Server>(
+        io_, options, [this](cruddur::http::HttpRequest request) {
+          return pipeline_.handle(std::move(request));
+        });
     server_->start();
     thread_ = std::thread([this] { io_.run(); });
   }
@@ -64,7 +71,9 @@ class ServerTest : public ::testing::Test {
 
   asio::io_context io_{1};
   asio::io_context client_io_;
+  cruddur::http::Metrics metrics_;
   cruddur::http::Router router_;
+  cruddur::http::Pipeline pipeline_{router_, {}, metrics_};
   std::unique_ptr<cruddur::http::Server> server_;
   std::thread thread_;
 };

@@ -1,33 +1,62 @@
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "cruddur/core/asio.hpp"
+#include "cruddur/http/message.hpp"
+
 namespace cruddur::http {
 
-/// A parsed request, independent of any socket.
-struct HttpRequest {
-  std::string method;  ///< upper case, e.g. "GET"
-  std::string target;  ///< path and query, e.g. "/api/activities/home?limit=20"
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
+/// What a handler is given: the request, its route's path parameters and the request id.
+class RequestContext {
+ public:
+  RequestContext(const HttpRequest& request, std::string request_id,
+                 std::vector<std::pair<std::string, std::string>> params)
+      : request_(request), request_id_(std::move(request_id)), params_(std::move(params)) {}
+
+  [[nodiscard]] const HttpRequest& request() const noexcept { return request_; }
+  [[nodiscard]] const std::string& request_id() const noexcept { return request_id_; }
+  /// The percent-decoded value of the path parameter `name` of the route's pattern; empty when
+  /// the pattern has no such parameter.
+  [[nodiscard]] const std::string& param(std::string_view name) const;
+
+ private:
+  const HttpRequest& request_;
+  std::string request_id_;
+  std::vector<std::pair<std::string, std::string>> params_;
 };
 
-/// A response to write. `body` is sent as is; JSON responses set `content_type`.
-struct HttpResponse {
-  unsigned status = 200;
-  std::string content_type = "application/json";
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-};
+/// A route handler. Throws cruddur::Error subclasses for failures; the pipeline maps them.
+using Handler = std::function<asio::awaitable<HttpResponse>(RequestContext&)>;
 
-/// Maps requests to responses without touching a socket, so it is tested directly.
-/// Every answer is JSON: the API routes, 404 for an unknown path, 405 with `Allow` for a known
-/// path with another method. Thread-safe (no mutable state).
+/// Method + path pattern → handler. Patterns are `/`-separated segments; a segment containing
+/// `:name` captures the rest of that segment after its literal prefix (`@:handle` matches `@bob`).
+/// Built once at start-up, then read-only and thread-safe.
 class Router {
  public:
-  [[nodiscard]] HttpResponse handle(const HttpRequest& request) const;
+  void add(std::string method, std::string pattern, Handler handler);
+
+  struct Match {
+    const Handler* handler = nullptr;  ///< null when no route has this method
+    std::string pattern;  ///< the matching pattern (for metrics); empty when no path matched
+    std::vector<std::pair<std::string, std::string>> params;
+    std::string allow;  ///< the methods of the matching pattern, e.g. "GET, POST"
+  };
+  /// The route for `method` and `path`. A malformed percent-escape in a parameter is no match.
+  [[nodiscard]] Match match(std::string_view method, std::string_view path) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::string pattern;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
 };
 
 }  // namespace cruddur::http

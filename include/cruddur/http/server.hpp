@@ -5,11 +5,15 @@
 #include <memory>
 #include <string>
 
+#include <functional>
+
 #include "cruddur/core/asio.hpp"
+#include "cruddur/http/message.hpp"
 
 namespace cruddur::http {
 
-class Router;
+/// Answers one request; must not throw (the Pipeline never does).
+using RequestHandler = std::function<asio::awaitable<HttpResponse>(HttpRequest)>;
 
 /// Limits that protect the server from slow or hostile clients.
 struct ServerOptions {
@@ -21,11 +25,11 @@ struct ServerOptions {
 };
 
 /// HTTP/1.1 server: one coroutine per connection on the io_context's threads, a fresh parser per
-/// request, keep-alive. Requests are answered by `router`, which must outlive the server.
+/// request, keep-alive. Requests are answered by `handler`.
 /// Thread-safe: start/stop may be called from any thread.
 class Server {
  public:
-  Server(asio::io_context& io, ServerOptions options, const Router& router);
+  Server(asio::io_context& io, ServerOptions options, RequestHandler handler);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

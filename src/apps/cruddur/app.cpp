@@ -11,6 +11,9 @@
 #include "cruddur/core/asio.hpp"
 #include "cruddur/core/log.hpp"
 #include "cruddur/db/conninfo.hpp"
+#include "cruddur/http/metrics.hpp"
+#include "cruddur/http/operational_routes.hpp"
+#include "cruddur/http/pipeline.hpp"
 #include "cruddur/http/router.hpp"
 #include "cruddur/http/server.hpp"
 
@@ -22,8 +25,16 @@ int serve(const core::Config& config, bool prod) {
   unsigned threads = config.threads != 0 ? config.threads
                                           : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context io(static_cast<int>(threads));
+  http::Metrics metrics;
   http::Router router;
-  http::Server server(io, {config.host, config.port}, router);
+  http::add_operational_routes(router, metrics);
+  http::CorsPolicy cors;
+  for (const auto& origin : {config.frontend_url, config.backend_url}) {
+    if (origin) cors.allowed_origins.push_back(*origin);
+  }
+  http::Pipeline pipeline(router, std::move(cors), metrics);
+  http::Server server(io, {config.host, config.port},
+                      [&pipeline](http::HttpRequest request) { return pipeline.handle(std::move(request)); });
   server.start();
   spdlog::info("listening on http://{}:{} with {} thread(s); database {}{}", config.host,
                server.port(), threads, db::ConnInfo(url).display(), prod ? " (production)" : "");

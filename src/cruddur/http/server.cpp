@@ -12,7 +12,6 @@
 
 #include "beast.hpp"
 #include "cruddur/core/error.hpp"
-#include "cruddur/http/router.hpp"
 
 namespace cruddur::http {
 namespace {
@@ -62,12 +61,15 @@ Response refusal(const beast::error_code& ec) {
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
-  Impl(asio::io_context& io_context, ServerOptions server_options, const Router& request_router)
-      : io(io_context), options(std::move(server_options)), router(request_router), acceptor(io) {}
+  Impl(asio::io_context& io_context, ServerOptions server_options, RequestHandler request_handler)
+      : io(io_context),
+        options(std::move(server_options)),
+        handler(std::move(request_handler)),
+        acceptor(io) {}
 
   asio::io_context& io;
   ServerOptions options;
-  const Router& router;
+  RequestHandler handler;
   tcp::acceptor acceptor;
   std::uint16_t bound_port = 0;
   std::mutex mutex;
@@ -124,7 +126,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         break;
       }
       auto request = parser.release();
-      auto response = to_response(router.handle(to_request(request)), request.version(),
+      auto response = to_response(co_await handler(to_request(request)), request.version(),
                                   request.method() == bhttp::verb::head);
       bool keep_alive = request.keep_alive();
       {
@@ -140,8 +142,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   }
 };
 
-Server::Server(asio::io_context& io, ServerOptions options, const Router& router)
-    : impl_(std::make_shared<Impl>(io, std::move(options), router)) {}
+Server::Server(asio::io_context& io, ServerOptions options, RequestHandler handler)
+    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(handler))) {}
 
 Server::~Server() = default;
 

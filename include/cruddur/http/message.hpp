@@ -1,0 +1,42 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace cruddur::http {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+/// A parsed request, independent of any socket.
+struct HttpRequest {
+  std::string method;  ///< upper case, e.g. "GET"
+  std::string target;  ///< path and query, e.g. "/api/activities/home?limit=20"
+  Headers headers;
+  std::string body;
+
+  /// The value of header `name` (case-insensitive); empty when absent.
+  [[nodiscard]] std::string_view header(std::string_view name) const;
+  /// The target before `?`, still percent-encoded.
+  [[nodiscard]] std::string_view path() const;
+  /// The percent-decoded value of query parameter `name`; nullopt when absent.
+  [[nodiscard]] std::optional<std::string> query(std::string_view name) const;
+};
+
+/// A response to write. `body` is sent as is.
+struct HttpResponse {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  Headers headers;
+  std::string body;
+
+  /// A JSON response whose body is already JSON text (e.g. built by Postgres).
+  static HttpResponse json(unsigned status, std::string body);
+};
+
+/// Decodes `%XX` and, when `plus_is_space`, `+`. Nullopt for malformed escapes or a NUL byte.
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+
+}  // namespace cruddur::http

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cruddur/core/asio.hpp"
+#include "cruddur/http/message.hpp"
+
+namespace cruddur::http {
+
+class Metrics;
+class Router;
+
+/// Origins allowed to call `/api/*` from a browser (FRONTEND_URL, BACKEND_URL).
+struct CorsPolicy {
+  std::vector<std::string> allowed_origins;
+};
+
+/// The linear request pipeline: request id → CORS preflight → route → handler → error mapping →
+/// CORS headers → metrics → access log. Socket-free; thread-safe; `router` and `metrics` must
+/// outlive it.
+class Pipeline {
+ public:
+  Pipeline(const Router& router, CorsPolicy cors, Metrics& metrics);
+
+  /// Never throws: every failure becomes a response.
+  asio::awaitable<HttpResponse> handle(HttpRequest request) const;
+
+ private:
+  [[nodiscard]] static HttpResponse preflight(const std::string& allow);
+  void add_cors_headers(const HttpRequest& request, HttpResponse& response) const;
+
+  const Router& router_;
+  CorsPolicy cors_;
+  Metrics& metrics_;
+};
+
+}  // namespace cruddur::http

@@ -1,0 +1,63 @@
+// Prometheus metrics through prometheus-cpp's registry and text serializer.
+#include "cruddur/http/metrics.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <mutex>
+
+namespace cruddur::http {
+
+struct Metrics::Impl {
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  prometheus::Family<prometheus::Counter>& requests =
+      prometheus::BuildCounter()
+          .Name("cruddur_http_requests_total")
+          .Help("HTTP requests by route pattern, method and status")
+          .Register(*registry);
+  prometheus::Family<prometheus::Histogram>& latency =
+      prometheus::BuildHistogram()
+          .Name("cruddur_http_request_duration_seconds")
+          .Help("HTTP request latency by route pattern")
+          .Register(*registry);
+  struct Gauges {
+    std::string help;
+    Source source;
+  };
+  std::vector<Gauges> sources;
+  std::mutex scrape_mutex;  // serialises gauge updates during concurrent scrapes
+};
+
+Metrics::Metrics() : impl_(std::make_unique<Impl>()) {}
+Metrics::~Metrics() = default;
+
+void Metrics::observe(std::string_view route, std::string_view method, unsigned status,
+                      std::chrono::duration<double> elapsed) {
+  std::string route_label = route.empty() ? "unmatched" : std::string(route);
+  impl_->requests
+      .Add({{"route", route_label}, {"method", std::string(method)},
+            {"status", std::to_string(status)}})
+      .Increment();
+  static const prometheus::Histogram::BucketBoundaries kBuckets{
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+  impl_->latency.Add({{"route", route_label}}, kBuckets).Observe(elapsed.count());
+}
+
+void Metrics::add_source(std::string help, Source source) {
+  impl_->sources.push_back({std::move(help), std::move(source)});
+}
+
+std::string Metrics::render() const {
+  std::lock_guard lock(impl_->scrape_mutex);
+  for (const auto& gauges : impl_->sources) {
+    for (const auto& [name, value] : gauges.source()) {
+      prometheus::BuildGauge().Name(name).Help(gauges.help).Register(*impl_->registry).Add({}).Set(value);
+    }
+  }
+  return prometheus::TextSerializer().Serialize(impl_->registry->Collect());
+}
+
+}  // namespace cruddur::http

@@ -1,0 +1,96 @@
+// The request pipeline: ids, CORS, routing, error mapping, metrics and the access log.
+#include "cruddur/http/pipeline.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include "cruddur/http/error_mapping.hpp"
+#include "cruddur/http/metrics.hpp"
+#include "cruddur/http/router.hpp"
+
+namespace cruddur::http {
+namespace {
+
+constexpr const char* kAllowedHeaders = "Authorization, Content-Type, If-Modified-Since, X-Request-Id";
+constexpr const char* kExposedHeaders = "Authorization, Link, Location, X-Request-Id";
+
+// The caller's X-Request-Id when it is short and plain, else 16 random hex digits.
+std::string request_id_for(const HttpRequest& request) {
+  auto given = request.header("X-Request-Id");
+  bool plain = !given.empty() && given.size() <= 64 &&
+               std::all_of(given.begin(), given.end(), [](char c) {
+                 return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+               });
+  if (plain) return std::string(given);
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  return fmt::format("{:016x}", generator());
+}
+
+bool is_api(std::string_view path) { return path.substr(0, 5) == "/api/" || path == "/api"; }
+
+}  // namespace
+
+Pipeline::Pipeline(const Router& router, CorsPolicy cors, Metrics& metrics)
+    : router_(router), cors_(std::move(cors)), metrics_(metrics) {}
+
+asio::awaitable<HttpResponse> Pipeline::handle(HttpRequest request) const {
+  auto started = std::chrono::steady_clock::now();
+  auto request_id = request_id_for(request);
+  auto path = request.path();
+  auto match = router_.match(request.method, path);
+  HttpResponse response;
+  bool is_preflight = request.method == "OPTIONS" && is_api(path) && !match.pattern.empty();
+  if (is_preflight) {
+    response = preflight(match.allow);
+  } else if (match.handler != nullptr) {
+    try {
+      RequestContext context(request, request_id, std::move(match.params));
+      response = co_await (*match.handler)(context);
+    } catch (const std::exception& error) {
+      response = error_response(error);
+      if (response.status >= 500) {
+        spdlog::error("request {} {} {} failed: {}", request_id, request.method, path, error.what());
+      }
+    }
+  } else if (match.pattern.empty()) {
+    response = HttpResponse::json(404, R"({"code":"not_found","message":"no such route"})");
+  } else {
+    response = HttpResponse::json(405, R"({"code":"method_not_allowed","message":"method not allowed on this route"})");
+    response.headers.emplace_back("Allow", match.allow);
+  }
+  if (is_api(path)) add_cors_headers(request, response);
+  response.headers.emplace_back("X-Request-Id", request_id);
+  std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+  metrics_.observe(match.pattern, request.method, response.status, elapsed);
+  spdlog::info("access id={} method={} path={} route={} status={} bytes={} ms={:.2f}", request_id,
+               request.method, path, match.pattern.empty() ? "-" : match.pattern, response.status,
+               response.body.size(), elapsed.count() * 1000);
+  co_return response;
+}
+
+HttpResponse Pipeline::preflight(const std::string& allow) {
+  HttpResponse response{204, "text/plain", {}, ""};
+  if (!allow.empty()) {
+    response.headers.emplace_back("Access-Control-Allow-Methods", allow + ", OPTIONS");
+  }
+  response.headers.emplace_back("Access-Control-Allow-Headers", kAllowedHeaders);
+  response.headers.emplace_back("Access-Control-Max-Age", "600");
+  return response;
+}
+
+void Pipeline::add_cors_headers(const HttpRequest& request, HttpResponse& response) const {
+  auto origin = request.header("Origin");
+  response.headers.emplace_back("Vary", "Origin");
+  if (origin.empty()) return;
+  bool allowed = std::find(cors_.allowed_origins.begin(), cors_.allowed_origins.end(), origin) !=
+                 cors_.allowed_origins.end();
+  if (!allowed) return;
+  response.headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
+  response.headers.emplace_back("Access-Control-Expose-Headers", kExposedHeaders);
+}
+
+}  // namespace cruddur::http
