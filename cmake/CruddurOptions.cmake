@@ -1,5 +1,6 @@
 # Build options and the interface targets every cruddur target links: warnings and sanitizers.
 option(CRUDDUR_BUILD_TESTS "Build the test suites" OFF)
+option(CRUDDUR_BUILD_BENCH "Build the benchmarks under bench/" ON)
 option(CRUDDUR_WARNINGS_AS_ERRORS "Treat compiler warnings as errors" OFF)
 option(CRUDDUR_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
 

@@ -1,0 +1,7 @@
+-- users/update_bio: changes the bio of the user with this handle.
+-- returns: none
+-- $1: text handle
+-- $2: text bio
+UPDATE public.users
+SET bio = $2::text, updated_at = now()
+WHERE handle = $1::text

@@ -1,0 +1,300 @@
+// Integration tests of the async pool and the SQL catalog against a real PostgreSQL 15.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <memory>
+
+#include "cruddur/db/errors.hpp"
+#include "pg_fixture.hpp"
+
+namespace cruddur::db::testing {
+namespace {
+
+using std::chrono::milliseconds;
+
+const Params kFirstPage{"20", "infinity", "ffffffff-ffff-ffff-ffff-ffffffffffff"};
+
+std::string shell_quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The output of `psql -XAtq` for `EXECUTE` of the statement prepared with `sql`.
+std::string psql(const std::string& url, const std::string& sql, const std::string& execute) {
+  ConnInfo info(url);
+  ::setenv("PGPASSWORD", info.get("password").c_str(), 1);  // not on the command line
+  std::string command = "psql -XAtq -v ON_ERROR_STOP=1 -d " + shell_quote(info.without_password()) +
+                        " -c " + shell_quote("PREPARE s AS " + sql) + " -c " +
+                        shell_quote("EXECUTE s" + execute);
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
+  std::string out;
+  char buffer[4096];
+  while (auto n = std::fread(buffer, 1, sizeof buffer, pipe.get())) out.append(buffer, n);
+  if (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+void add_activities(const std::string& url) {
+  auto connection = Connection::open(url);
+  connection.exec(
+      "INSERT INTO activities (user_uuid, message, expires_at, created_at) "
+      "SELECT (SELECT uuid FROM users WHERE handle = 'londo'), "
+      "       format('crud %s: \"quoted\" \\ back – ünïcødé ✓', n), now() + interval '1 day', "
+      "       now() - n * interval '1 minute' FROM generate_series(1, 30) AS n;"
+      "INSERT INTO activities (user_uuid, message, expires_at, created_at) "
+      "SELECT uuid, 'expired', now() - interval '1 minute', now() - interval '2 minutes' "
+      "FROM users WHERE handle = 'bayko'");
+}
+
+template <typename Error>
+bool throws_code(const std::function<void()>& action, const std::string& code) {
+  try {
+    action();
+  } catch (const Error& error) {
+    return error.code() == code;
+  }
+  return false;
+}
+
+TEST_F(PgTest, EveryCatalogStatementPreparesOnAFreshSchema) {
+  auto connection = Connection::open(url_);
+  for (std::size_t i = 0; i < catalog_->statements().size(); ++i) {
+    const auto& statement = catalog_->statements()[i];
+    EXPECT_NO_THROW(connection.exec("PREPARE s" + std::to_string(i) + " AS " + statement.sql))
+        << statement.name;
+  }
+  auto& pool = make_pool(options());
+  EXPECT_EQ(run(pool.query_json_object(id("users/short"), {"andrewbrown"})).value_or(""),
+            R"({"uuid":"6f1b3a2e-0c3e-4d1a-9a57-0d6a2c3f0001","handle":"andrewbrown",)"
+            R"("display_name":"Andrew Brown"})");
+  EXPECT_EQ(settled(pool).idle, 4U);
+}
+
+TEST_F(PgTest, SessionsRunInUtcAsCruddurWithTheStatementTimeout) {
+  auto options = this->options(1);
+  options.statement_timeout = milliseconds(1234);
+  auto& pool = make_pool(options);
+  auto session = nlohmann::json::parse(run(pool.query_json_object(id("test/backend"))).value());
+  EXPECT_EQ(session["time_zone"], "UTC");
+  EXPECT_EQ(session["application_name"], "cruddur");
+  EXPECT_EQ(session["statement_timeout"], "1234ms");
+}
+
+TEST_F(PgTest, JsonIsByteIdenticalToPsql) {
+  add_activities(url_);
+  auto& pool = make_pool(options());
+  const auto& home = catalog_->at(id("activities/home"));
+  auto feed = run(pool.query_json_array(id("activities/home"), kFirstPage));
+  EXPECT_EQ(feed, psql(url_, home.sql, "(20, 'infinity', 'ffffffff-ffff-ffff-ffff-ffffffffffff')"));
+  auto rows = nlohmann::json::parse(feed);
+  ASSERT_EQ(rows.size(), 20U);
+  EXPECT_NE(feed.find("+00:00"), std::string::npos) << "timestamps carry the UTC offset";
+  EXPECT_EQ(feed.find("\"expired\""), std::string::npos) << "expired cruds are hidden";
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    EXPECT_GE(rows[i - 1]["created_at"].get<std::string>(), rows[i]["created_at"].get<std::string>());
+  }
+
+  // The next page starts strictly after the cursor of the last row.
+  const auto& last = rows.back();
+  auto next = nlohmann::json::parse(run(pool.query_json_array(
+      id("activities/home"), {"20", last["created_at"].get<std::string>(),
+                              last["uuid"].get<std::string>()})));
+  EXPECT_EQ(next.size(), 12U);  // 30 + 2 seed activities, 20 on the first page
+  EXPECT_EQ(run(pool.query_json_array(id("activities/home"), {"20", "-infinity", kFirstPage[2]})),
+            "[]");
+
+  const auto& short_profile = catalog_->at(id("users/short"));
+  EXPECT_EQ(run(pool.query_json_object(id("users/short"), {"londo"})).value(),
+            psql(url_, short_profile.sql, "('londo')"));
+  EXPECT_FALSE(run(pool.query_json_object(id("users/short"), {"nobody"})).has_value())
+      << "no row is absent, not {}";
+}
+
+TEST_F(PgTest, TwoHundredConcurrentQueriesOnAPoolOfFour) {
+  add_activities(url_);
+  auto& pool = make_pool(options(4));
+  auto expected = run(pool.query_json_array(id("activities/home"), kFirstPage));
+  std::atomic<int> matches{0};
+  std::atomic<int> failures{0};
+  std::vector<std::future<void>> done;
+  for (int i = 0; i < 200; ++i) {
+    done.push_back(asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+          try {
+            auto feed = co_await pool.query_json_array(id("activities/home"), kFirstPage);
+            if (feed == expected) ++matches;
+          } catch (const std::exception&) {
+            ++failures;
+          }
+        },
+        asio::use_future));
+  }
+  for (auto& future : done) future.get();
+  EXPECT_EQ(matches, 200);
+  EXPECT_EQ(failures, 0);
+  auto stats = settled(pool);
+  EXPECT_EQ(stats.idle, 4U);
+  EXPECT_EQ(stats.busy, 0U);
+  EXPECT_EQ(stats.reconnects, 0U);
+  EXPECT_GE(stats.requests, 201U);
+}
+
+TEST_F(PgTest, ExhaustionTimesOutThenRecovers) {
+  auto options = this->options(2);
+  options.acquire_timeout = milliseconds(200);
+  auto& pool = make_pool(options);
+  auto first = run(pool.begin());
+  auto second = run(pool.begin());
+  EXPECT_EQ(pool.stats().busy, 2U);
+  EXPECT_TRUE(throws_code<PoolTimeout>(
+      [&] { run(pool.query_json_object(id("users/short"), {"londo"})); }, "pool_timeout"));
+  EXPECT_EQ(pool.stats().acquire_timeouts, 1U);
+
+  // Work done inside the transactions is visible only after commit; rollback undoes it.
+  EXPECT_EQ(run(first.execute(id("users/update_bio"), {"londo", "Ambassador"})), 1);
+  EXPECT_EQ(run(second.execute(id("users/update_bio"), {"bayko", "Never seen"})), 1);
+  run(first.commit());
+  run(second.rollback());
+  auto check = Connection::open(url_);
+  EXPECT_EQ(check.exec("SELECT bio FROM users WHERE handle = 'londo'").one_field(), "Ambassador");
+  EXPECT_TRUE(check.exec("SELECT bio FROM users WHERE handle = 'bayko'").is_null(0, 0));
+
+  EXPECT_TRUE(run(pool.query_json_object(id("users/short"), {"londo"})).has_value());
+  auto stats = settled(pool);
+  EXPECT_EQ(stats.idle, 2U);
+  EXPECT_EQ(stats.discards, (std::array<std::uint64_t, kDiscardReasons>{}));
+}
+
+TEST_F(PgTest, AnAbandonedTransactionIsDiscardedNotReused) {
+  auto& pool = make_pool(options(1));
+  {
+    auto transaction = run(pool.begin());
+    EXPECT_EQ(run(transaction.execute(id("users/update_bio"), {"londo", "lost"})), 1);
+  }
+  EXPECT_TRUE(run(pool.query_json_object(id("users/short"), {"londo"})).has_value());
+  auto stats = settled(pool);
+  EXPECT_EQ(stats.discards[static_cast<std::size_t>(DiscardReason::abandoned_transaction)], 1U);
+  EXPECT_EQ(stats.reconnects, 1U);
+  auto check = Connection::open(url_);
+  EXPECT_TRUE(check.exec("SELECT bio FROM users WHERE handle = 'londo'").is_null(0, 0));
+}
+
+TEST_F(PgTest, KilledConnectionsFailFastThenThePoolReconnects) {
+  add_activities(url_);
+  auto& pool = make_pool(options(4));
+  run(pool.query_json_array(id("activities/home"), kFirstPage));
+  ASSERT_EQ(settled(pool).idle, 4U);
+
+  std::atomic<int> completed{0};
+  std::atomic<bool> stop{false};
+  std::atomic<int> connection_errors{0};
+  std::atomic<int> other_errors{0};
+  std::vector<std::future<void>> workers;
+  for (int i = 0; i < 200; ++i) {
+    workers.push_back(asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+          while (!stop) {
+            try {
+              co_await pool.query_json_array(id("activities/home"), kFirstPage);
+            } catch (const ConnectionError&) {
+              ++connection_errors;
+            } catch (const std::exception&) {
+              ++other_errors;
+            }
+            ++completed;
+          }
+        },
+        asio::use_future));
+  }
+  while (completed < 500) std::this_thread::sleep_for(milliseconds(1));
+  EXPECT_EQ(terminate_pool_sessions(), 4);
+  int after_kill = completed + 2000;
+  while (completed < after_kill) std::this_thread::sleep_for(milliseconds(1));
+  stop = true;
+  for (auto& worker : workers) worker.get();
+
+  EXPECT_EQ(other_errors, 0) << "a lost connection is reported as ConnectionError";
+  EXPECT_TRUE(run(pool.query_json_object(id("users/short"), {"londo"})).has_value());
+  auto stats = settled(pool);
+  EXPECT_EQ(stats.idle, 4U);
+  EXPECT_EQ(stats.busy, 0U);
+  EXPECT_EQ(stats.reconnects, 4U);
+  EXPECT_EQ(stats.discards[static_cast<std::size_t>(DiscardReason::broken)], 4U);
+}
+
+TEST_F(PgTest, StatementTimeoutIsHonoured) {
+  auto options = this->options(1);
+  options.statement_timeout = milliseconds(100);
+  auto& pool = make_pool(options);
+  EXPECT_TRUE(throws_code<QueryCanceled>([&] { run(pool.query_value(id("test/sleep"), {"30"})); },
+                                         "query_canceled"));
+  EXPECT_EQ(run(pool.query_value(id("test/sleep"), {"0"})).value_or("?"), "");
+  auto stats = settled(pool);
+  EXPECT_EQ(stats.idle, 1U);
+  EXPECT_EQ(stats.reconnects, 0U) << "a canceled statement leaves the connection usable";
+}
+
+TEST_F(PgTest, InjectionStringsRoundTripAsData) {
+  auto& pool = make_pool(options(2));
+  const std::vector<std::string> hostile{
+      "'; DROP TABLE users; --",
+      "Robert'); DROP TABLE activities;--",
+      "$1 $2 :name ? %s {} \\ \\\\ \\x41 E'\\n'",
+      "\" OR 1=1 --",
+      "$$ dollar $$ $tag$ quoted $tag$",
+      "/* comment */ -- line\nnewline\ttab",
+      "ünïcødé ✓ 😀 \u2028",
+  };
+  for (const auto& text : hostile) {
+    auto object = run(pool.query_json_object(id("test/echo"), {text}));
+    ASSERT_TRUE(object.has_value());
+    EXPECT_EQ(nlohmann::json::parse(*object)["value"], text);
+    EXPECT_FALSE(run(pool.query_json_object(id("users/short"), {text})).has_value());
+  }
+  auto created = run(pool.execute_returning(
+      id("users/create"), {hostile[0], "hostile", "h@example.com", hostile[1]}));
+  ASSERT_EQ(created.rows.size(), 1U);
+  EXPECT_EQ(created.columns, (std::vector<std::string>{"uuid", "handle"}));
+  EXPECT_EQ(created.rows[0][1], "hostile");
+  auto check = Connection::open(url_);
+  EXPECT_EQ(check.exec("SELECT display_name FROM users WHERE handle = 'hostile'").one_field(),
+            hostile[0]);
+  EXPECT_EQ(check.exec("SELECT count(*) FROM activities").one_field(), "2");
+}
+
+TEST_F(PgTest, WritesReportTypedErrorsAndAffectedRows) {
+  auto& pool = make_pool(options(2));
+  EXPECT_EQ(run(pool.execute(id("users/update_bio"), {"londo", "hi"})), 1);
+  EXPECT_EQ(run(pool.execute(id("users/update_bio"), {"nobody", "hi"})), 0);
+  EXPECT_TRUE(throws_code<UniqueViolation>(
+      [&] {
+        run(pool.execute_returning(id("users/create"),
+                                   {"Twin", "londo", "twin@example.com", "MOCK-twin"}));
+      },
+      "unique_violation"));
+  EXPECT_TRUE(throws_code<CheckViolation>(
+      [&] {
+        run(pool.query_json_object(id("activities/create"),
+                                   {"londo", std::string(281, 'x'), "1 day"}));
+      },
+      "check_violation"));
+  EXPECT_TRUE(throws_code<DataError>(
+      [&] { run(pool.query_json_object(id("activities/create"), {"londo", "hi", "soon"})); },
+      "data_error"));
+  auto created = run(pool.query_json_object(id("activities/create"), {"londo", "hello", "1 day"}));
+  ASSERT_TRUE(created.has_value());
+  EXPECT_EQ(nlohmann::json::parse(*created)["message"], "hello");
+  EXPECT_FALSE(run(pool.query_json_object(id("activities/create"), {"nobody", "hi", "1 day"})));
+  EXPECT_TRUE(throws_code<Error>([&] { run(pool.query_json_array(id("users/short"), {"x"})); },
+                                 "catalog_misuse"));
+  EXPECT_TRUE(throws_code<Error>([&] { run(pool.query_json_object(id("users/short"), {})); },
+                                 "catalog_misuse"));
+  auto stats = settled(pool);
+  EXPECT_EQ(stats.reconnects, 0U) << "SQL errors leave the connection usable";
+}
+
+}  // namespace
+}  // namespace cruddur::db::testing
