@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -37,6 +38,10 @@ struct Config {
   unsigned db_pool_size = 0;  ///< 0 = 2 x cores
   std::chrono::milliseconds db_acquire_timeout{5000};
   std::chrono::milliseconds db_statement_timeout{5000};
+
+  /// Holds schema.sql, seed.sql, migrations/ and sql/: CRUDDUR_DB_DIR, else the installed
+  /// `<prefix>/share/cruddur/db` next to the binary, else the source tree's db/.
+  std::filesystem::path db_dir;
 
   std::string log_format = "text";
   std::string log_level = "info";

@@ -38,6 +38,8 @@ class Server {
   void start();
   /// Stops accepting; each open connection finishes the request in progress and closes.
   void stop();
+  /// Connections currently open (in a request or idle in keep-alive).
+  [[nodiscard]] std::size_t open_connections() const;
   /// The bound port (useful with port 0).
   [[nodiscard]] std::uint16_t port() const;
 

@@ -1,4 +1,5 @@
-// `cruddur serve`: builds the App (io_context, router, server), runs it, shuts it down gracefully.
+// `cruddur serve`: builds the App (io_context, catalog, pool, router, server), runs it, and shuts
+// it down gracefully on SIGINT/SIGTERM.
 #include "app.hpp"
 
 #include <spdlog/spdlog.h>
@@ -10,7 +11,9 @@
 
 #include "cruddur/core/asio.hpp"
 #include "cruddur/core/log.hpp"
+#include "cruddur/db/catalog.hpp"
 #include "cruddur/db/conninfo.hpp"
+#include "cruddur/db/pool.hpp"
 #include "cruddur/http/metrics.hpp"
 #include "cruddur/http/operational_routes.hpp"
 #include "cruddur/http/pipeline.hpp"
@@ -18,6 +21,50 @@
 #include "cruddur/http/server.hpp"
 
 namespace cruddur::app {
+namespace {
+
+constexpr std::chrono::seconds kDrainTimeout{10};
+
+std::vector<std::pair<std::string, double>> pool_gauges(const db::PoolStats& stats) {
+  std::vector<std::pair<std::string, double>> gauges{
+      {"cruddur_db_pool_size", stats.size},
+      {"cruddur_db_pool_idle", stats.idle},
+      {"cruddur_db_pool_busy", stats.busy},
+      {"cruddur_db_pool_connecting", stats.connecting},
+      {"cruddur_db_pool_waiting", stats.waiting},
+      {"cruddur_db_pool_requests_total", static_cast<double>(stats.requests)},
+      {"cruddur_db_pool_acquire_timeouts_total", static_cast<double>(stats.acquire_timeouts)},
+      {"cruddur_db_pool_reconnects_total", static_cast<double>(stats.reconnects)},
+      {"cruddur_db_pool_connect_failures_total", static_cast<double>(stats.connect_failures)}};
+  for (std::size_t i = 0; i < db::kDiscardReasons; ++i) {
+    gauges.emplace_back(fmt::format("cruddur_db_pool_discards_{}_total",
+                                    db::to_string(static_cast<db::DiscardReason>(i))),
+                        static_cast<double>(stats.discards[i]));
+  }
+  return gauges;
+}
+
+void add_ready_route(http::Router& router, db::Pool& pool, db::StatementId ready) {
+  router.add("GET", "/api/ready", [&pool, ready](http::RequestContext&) -> asio::awaitable<http::HttpResponse> {
+    co_await pool.query_value(ready);
+    co_return http::HttpResponse::json(200, R"({"ready":true})");
+  });
+}
+
+// After stop(): lets requests in flight finish (bounded), then closes the pool so the
+// io_context runs out of work.
+asio::awaitable<void> drain(http::Server& server, db::Pool& pool) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
+  while (server.open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(20));
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+  pool.close();
+  spdlog::info("drained; {} connection(s) still open", server.open_connections());
+}
+
+}  // namespace
 
 int serve(const core::Config& config, bool prod) {
   core::init_logging(config.log_format, config.log_level);
@@ -25,16 +72,23 @@ int serve(const core::Config& config, bool prod) {
   unsigned threads = config.threads != 0 ? config.threads
                                           : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context io(static_cast<int>(threads));
+
+  auto catalog = db::Catalog::load({config.db_dir / "sql"});
+  db::Pool pool(io.get_executor(), catalog, db::PoolOptions::from_config(config, url));
+
   http::Metrics metrics;
+  metrics.add_source("Connection pool state", [&pool] { return pool_gauges(pool.stats()); });
   http::Router router;
   http::add_operational_routes(router, metrics);
+  add_ready_route(router, pool, catalog.id("ops/ready"));
   http::CorsPolicy cors;
   for (const auto& origin : {config.frontend_url, config.backend_url}) {
     if (origin) cors.allowed_origins.push_back(*origin);
   }
   http::Pipeline pipeline(router, std::move(cors), metrics);
-  http::Server server(io, {config.host, config.port},
-                      [&pipeline](http::HttpRequest request) { return pipeline.handle(std::move(request)); });
+  http::Server server(io, {config.host, config.port}, [&pipeline](http::HttpRequest request) {
+    return pipeline.handle(std::move(request));
+  });
   server.start();
   spdlog::info("listening on http://{}:{} with {} thread(s); database {}{}", config.host,
                server.port(), threads, db::ConnInfo(url).display(), prod ? " (production)" : "");
@@ -44,6 +98,7 @@ int serve(const core::Config& config, bool prod) {
     if (ec) return;
     spdlog::info("signal {}: no new connections, finishing requests in flight", signal);
     server.stop();
+    asio::co_spawn(io, drain(server, pool), asio::detached);
   });
 
   std::vector<std::thread> workers;

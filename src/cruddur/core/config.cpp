@@ -3,7 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <charconv>
+#include <climits>
 #include <limits>
 
 #include "cruddur/core/error.hpp"
@@ -53,6 +56,18 @@ void require_one_of(const char* name, const std::string& value,
               fmt::format("{} must be one of {}, got '{}'", name, fmt::join(allowed, ", "), value));
 }
 
+std::filesystem::path default_db_dir(const EnvLookup& env) {
+  if (auto dir = env("CRUDDUR_DB_DIR")) return *dir;
+  char exe[PATH_MAX];
+  auto length = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (length > 0) {
+    auto installed = std::filesystem::path(std::string(exe, static_cast<std::size_t>(length)))
+                         .parent_path() / ".." / "share" / "cruddur" / "db";
+    if (std::filesystem::exists(installed / "schema.sql")) return installed.lexically_normal();
+  }
+  return CRUDDUR_SOURCE_DB_DIR;
+}
+
 }  // namespace
 
 const std::string& Config::database_url(bool prod) const {
@@ -92,6 +107,8 @@ Config load_config(const EnvLookup& env) {
   read_number(env, "DB_POOL_SIZE", config.db_pool_size, 1, 1024);
   read_millis(env, "DB_ACQUIRE_TIMEOUT_MS", config.db_acquire_timeout);
   read_millis(env, "DB_STATEMENT_TIMEOUT_MS", config.db_statement_timeout);
+
+  config.db_dir = default_db_dir(env);
 
   read_string(env, "LOG_FORMAT", config.log_format);
   require_one_of("LOG_FORMAT", config.log_format, {"text", "json"});

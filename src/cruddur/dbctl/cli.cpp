@@ -3,9 +3,6 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <unistd.h>
-
-#include <climits>
 #include <filesystem>
 #include <optional>
 
@@ -14,23 +11,6 @@
 #include "cruddur/dbctl/commands.hpp"
 
 namespace cruddur::dbctl {
-namespace {
-
-// --db-dir, then CRUDDUR_DB_DIR, then the installed share/cruddur/db, then the source tree.
-std::filesystem::path default_db_dir() {
-  if (const char* env = std::getenv("CRUDDUR_DB_DIR"); env != nullptr && *env != '\0') return env;
-  char exe[PATH_MAX];
-  auto length = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-  if (length > 0) {
-    auto installed = std::filesystem::path(std::string(exe, static_cast<std::size_t>(length)))
-                         .parent_path() / ".." / "share" / "cruddur" / "db";
-    if (std::filesystem::exists(installed / "schema.sql")) return installed.lexically_normal();
-  }
-  return CRUDDUR_SOURCE_DB_DIR;
-}
-
-}  // namespace
-
 struct DbCli::Flags {
   std::optional<std::string> url;
   bool prod = false;
@@ -99,7 +79,7 @@ int DbCli::run(const core::Config& config) {
   auto& f = *flags_;
   Target target;
   target.prod = f.prod;
-  target.db_dir = f.db_dir.empty() ? default_db_dir() : std::filesystem::path(f.db_dir);
+  target.db_dir = f.db_dir.empty() ? config.db_dir : std::filesystem::path(f.db_dir);
   const std::string name = f.chosen->get_name();
   try {
     target.url = f.url ? *f.url : config.database_url(f.prod);

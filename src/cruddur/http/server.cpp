@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/strand.hpp>
+#include <atomic>
 #include <mutex>
 #include <set>
 
@@ -72,6 +73,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   RequestHandler handler;
   tcp::acceptor acceptor;
   std::uint16_t bound_port = 0;
+  std::atomic<std::size_t> open_connections{0};
   std::mutex mutex;
   std::set<std::shared_ptr<beast::tcp_stream>> idle;  // connections waiting for a request
   bool stopping = false;
@@ -106,6 +108,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   asio::awaitable<void> session(std::shared_ptr<beast::tcp_stream> stream) {
     auto self = shared_from_this();
+    ++open_connections;
     beast::flat_buffer buffer;
     beast::error_code ec;
     while (true) {
@@ -139,6 +142,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
     stream->socket().shutdown(tcp::socket::shutdown_send, ec);
     stream->socket().close(ec);
+    --open_connections;
   }
 };
 
@@ -176,6 +180,8 @@ void Server::stop() {
     asio::post(stream->get_executor(), [stream] { stream->cancel(); });
   }
 }
+
+std::size_t Server::open_connections() const { return impl_->open_connections.load(); }
 
 std::uint16_t Server::port() const { return impl_->bound_port; }
 
