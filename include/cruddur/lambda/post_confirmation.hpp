@@ -13,10 +13,10 @@ namespace cruddur::lambda {
 
 /// The user that a `PostConfirmation_ConfirmSignUp` event asks to create.
 struct CognitoUser {
-  std::string sub;  ///< → users.cognito_user_id
-  std::string email;  ///< → users.email
+  std::string sub;                 ///< → users.cognito_user_id
+  std::string email;               ///< → users.email
   std::string preferred_username;  ///< → users.handle
-  std::string name;  ///< → users.display_name
+  std::string name;                ///< → users.display_name
 };
 
 /// Reads a Cognito post-confirmation event. Returns nullopt for every trigger other than

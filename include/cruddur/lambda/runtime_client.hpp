@@ -12,8 +12,8 @@ struct Invocation {
   /// Lambda-Runtime-Deadline-Ms; now + kDefaultBudget when the header is missing or malformed.
   std::chrono::system_clock::time_point deadline;
   std::string function_arn;  ///< Lambda-Runtime-Invoked-Function-Arn (may be empty)
-  std::string trace_id;  ///< Lambda-Runtime-Trace-Id (may be empty)
-  std::string payload;  ///< the event, byte for byte
+  std::string trace_id;      ///< Lambda-Runtime-Trace-Id (may be empty)
+  std::string payload;       ///< the event, byte for byte
 };
 
 /// Time given to an invocation whose deadline header is missing (Cognito waits 5 s per try).

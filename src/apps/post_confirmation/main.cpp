@@ -38,7 +38,8 @@ int main() {
   try {
     auto endpoint = cruddur::core::process_env()("AWS_LAMBDA_RUNTIME_API");
     if (!endpoint) {
-      std::fputs("AWS_LAMBDA_RUNTIME_API is not set: this program runs inside AWS Lambda\n", stderr);
+      std::fputs("AWS_LAMBDA_RUNTIME_API is not set: this program runs inside AWS Lambda\n",
+                 stderr);
       return 1;
     }
     lambda::CurlGlobal curl;

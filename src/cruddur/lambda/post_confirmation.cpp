@@ -96,8 +96,7 @@ std::string PostConfirmationHandler::operator()(const Invocation& invocation) {
     connection_.reset();
     if (!reused) throw;
     // A warm container's connection may have died while it was frozen.
-    spdlog::warn("the reused database connection failed ({}): retrying on a new one",
-                 error.what());
+    spdlog::warn("the reused database connection failed ({}): retrying on a new one", error.what());
     insert(*user, invocation.deadline);
   }
   return invocation.payload;
@@ -108,8 +107,8 @@ int PostConfirmationHandler::backend_pid() const {
 }
 
 milliseconds PostConfirmationHandler::time_left(Clock::time_point deadline) const {
-  auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now())
-              - config_.deadline_margin;
+  auto left =
+      std::chrono::duration_cast<milliseconds>(deadline - Clock::now()) - config_.deadline_margin;
   if (left <= milliseconds::zero()) {
     throw Error("deadline_exceeded", "the invocation ran out of time before the user was saved");
   }
@@ -127,9 +126,9 @@ void PostConfirmationHandler::insert(const CognitoUser& user, Clock::time_point 
   }
   connection_->exec_params("SELECT set_config('statement_timeout', $1, false)",
                            {std::to_string(time_left(deadline).count())});
-  auto result = connection_->exec_params(
-      std::string(create_user_from_cognito_sql()),
-      {user.name, user.email, user.preferred_username, user.sub});
+  auto result =
+      connection_->exec_params(std::string(create_user_from_cognito_sql()),
+                               {user.name, user.email, user.preferred_username, user.sub});
   if (result.rows() == 1) {
     spdlog::info("created user {} (@{})", result.value(0, 0), user.preferred_username);
   } else {

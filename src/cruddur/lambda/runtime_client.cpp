@@ -21,7 +21,9 @@ struct SlistDeleter {
 };
 using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
 
-[[noreturn]] void fail(const std::string& message) { throw Error("runtime_api", message); }
+[[noreturn]] void fail(const std::string& message) {
+  throw Error("runtime_api", message);
+}
 
 std::string lowercase(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -39,12 +41,14 @@ std::size_t append_header(char* data, std::size_t size, std::size_t count, void*
   auto colon = line.find(':');
   if (colon != std::string_view::npos) {
     auto value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    while (!value.empty()
+           && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
       value.remove_suffix(1);
     }
-    (*static_cast<std::map<std::string, std::string>*>(out))[lowercase(
-        std::string(line.substr(0, colon)))] = std::string(value);
+    (*static_cast<std::map<std::string, std::string>*>(
+        out))[lowercase(std::string(line.substr(0, colon)))] = std::string(value);
   }
   return size * count;
 }
@@ -82,9 +86,13 @@ struct RuntimeClient::Reply {
 CurlGlobal::CurlGlobal() {
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) fail("libcurl failed to initialise");
 }
-CurlGlobal::~CurlGlobal() { curl_global_cleanup(); }
+CurlGlobal::~CurlGlobal() {
+  curl_global_cleanup();
+}
 
-void CurlEasyDeleter::operator()(void* curl) const noexcept { curl_easy_cleanup(curl); }
+void CurlEasyDeleter::operator()(void* curl) const noexcept {
+  curl_easy_cleanup(curl);
+}
 
 RuntimeClient::RuntimeClient(const std::string& endpoint)
     : base_url_(fmt::format("http://{}/{}", endpoint, kApiVersion)), curl_(curl_easy_init()) {
