@@ -20,6 +20,8 @@ using Clock = std::chrono::system_clock;
 
 constexpr std::string_view kConfirmSignUp = "PostConfirmation_ConfirmSignUp";
 constexpr const char* kApplicationName = "cruddur-post-confirmation";
+// Unacknowledged data older than this means the server is gone (Cognito waits 5 s per try).
+constexpr const char* kTcpUserTimeoutMs = "5000";
 
 [[noreturn]] void invalid_event(const std::string& message) {
   throw Error("invalid_event", message);
@@ -119,9 +121,12 @@ void PostConfirmationHandler::insert(const CognitoUser& user, Clock::time_point 
   if (!connection_) {
     // libpq's connect_timeout is in whole seconds, and it treats 1 as 2.
     auto seconds = std::max<long long>(2, (time_left(deadline).count() + 999) / 1000);
-    connection_.emplace(db::Connection::open(
-        config_.connection_url,
-        {{"connect_timeout", std::to_string(seconds)}, {"application_name", kApplicationName}}));
+    // statement_timeout cannot fire when the server is unreachable mid-statement (the VPC path
+    // broke while the container was frozen); tcp_user_timeout makes the kernel give up instead.
+    connection_.emplace(
+        db::Connection::open(config_.connection_url, {{"connect_timeout", std::to_string(seconds)},
+                                                      {"tcp_user_timeout", kTcpUserTimeoutMs},
+                                                      {"application_name", kApplicationName}}));
     spdlog::info("connected to the database (backend {})", connection_->backend_pid());
   }
   connection_->exec_params("SELECT set_config('statement_timeout', $1, false)",
