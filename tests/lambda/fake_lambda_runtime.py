@@ -114,6 +114,7 @@ class FakeLambdaRuntime:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as the real API
+            disable_nagle_algorithm = True  # headers and body are separate writes
 
             def log_message(self, *args):
                 pass
