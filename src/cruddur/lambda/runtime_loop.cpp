@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 
 #include "cruddur/core/error.hpp"
@@ -49,6 +50,11 @@ int run_runtime_loop(RuntimeClient& client, const Handler& handler) {
   try {
     for (;;) {
       auto invocation = client.next();
+      auto started = std::chrono::steady_clock::now();
+      auto elapsed_ms = [&started] {
+        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
+      };
       export_trace_id(invocation.trace_id);
       spdlog::info("invocation {} started (trace {})", invocation.request_id,
                    invocation.trace_id.empty() ? "-" : invocation.trace_id);
@@ -57,13 +63,13 @@ int run_runtime_loop(RuntimeClient& client, const Handler& handler) {
         response = handler(invocation);
       } catch (const std::exception& error) {
         auto report = error_report(error);
-        spdlog::error("invocation {} failed: {}: {}", invocation.request_id, report.type,
-                      report.message);
+        spdlog::error("invocation {} failed in {:.1f} ms: {}: {}", invocation.request_id,
+                      elapsed_ms(), report.type, report.message);
         client.post_error(invocation.request_id, report);
         continue;
       }
+      spdlog::info("invocation {} succeeded in {:.1f} ms", invocation.request_id, elapsed_ms());
       client.post_response(invocation.request_id, response);
-      spdlog::info("invocation {} succeeded", invocation.request_id);
     }
   } catch (const std::exception& error) {
     spdlog::critical("stopping: {}", error.what());
