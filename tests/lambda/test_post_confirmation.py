@@ -321,7 +321,8 @@ class PostConfirmationTest(DatabaseCase):
             locker.terminate()
             locker.wait(timeout=30)
             psql(self.url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           "WHERE query LIKE '%pg_sleep(600)%' AND pid <> pg_backend_pid()")
+                           "WHERE query LIKE '%pg_sleep(600)%' AND pid <> pg_backend_pid() "
+                           "AND datname = current_database()")
         self.assertEqual(self.users(f"cognito_user_id = '{sub}'"), [])
         self.assertEqual(self.bootstrap.invoke(event).kind, "response")
 
