@@ -53,9 +53,6 @@ class PostConfirmationHandler {
   /// statement ran out of time, db::UniqueViolation when another user holds the handle …).
   std::string operator()(const Invocation& invocation);
 
-  /// The server process of the current connection, 0 when there is none (for logs and tests).
-  [[nodiscard]] int backend_pid() const;
-
  private:
   void insert(const CognitoUser& user, std::chrono::system_clock::time_point deadline);
   std::chrono::milliseconds time_left(std::chrono::system_clock::time_point deadline) const;

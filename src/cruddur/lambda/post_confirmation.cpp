@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 #include "cruddur/core/error.hpp"
@@ -48,8 +50,8 @@ std::optional<CognitoUser> parse_post_confirmation(std::string_view payload) {
   }
   if (trigger->get<std::string>() != kConfirmSignUp) return std::nullopt;
 
-  static const nlohmann::json kNoAttributes = nlohmann::json::object();
-  const nlohmann::json* attributes = &kNoAttributes;
+  const nlohmann::json no_attributes = nlohmann::json::object();
+  const nlohmann::json* attributes = &no_attributes;
   if (auto request = event.find("request"); request != event.end() && request->is_object()) {
     if (auto found = request->find("userAttributes");
         found != request->end() && found->is_object()) {
@@ -102,10 +104,6 @@ std::string PostConfirmationHandler::operator()(const Invocation& invocation) {
     insert(*user, invocation.deadline);
   }
   return invocation.payload;
-}
-
-int PostConfirmationHandler::backend_pid() const {
-  return connection_ ? connection_->backend_pid() : 0;
 }
 
 milliseconds PostConfirmationHandler::time_left(Clock::time_point deadline) const {

@@ -133,7 +133,9 @@ RuntimeClient::Reply RuntimeClient::request(const std::string& path, const std::
   if (CURLcode code = curl_easy_perform(curl); code != CURLE_OK) {
     fail(fmt::format("the Runtime API at {} failed: {}", url, curl_easy_strerror(code)));
   }
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
+  if (curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status) != CURLE_OK) {
+    fail(fmt::format("the Runtime API at {} gave no status", url));
+  }
   return reply;
 }
 
