@@ -65,7 +65,10 @@ class FakeLambdaRuntime:
         self._server.server_close()
 
     def invoke(self, payload, deadline_ms=None, trace_id=None):
-        """Queues one event (bytes or a JSON-able object); returns its request id."""
+        """Queues one event (bytes or a JSON-able object); returns its request id.
+
+        `deadline_ms` is epoch milliseconds (default now + 30 s); "" leaves the header out.
+        """
         if not isinstance(payload, bytes):
             payload = json.dumps(payload).encode()
         request_id = str(uuid.uuid4())
@@ -131,14 +134,16 @@ class FakeLambdaRuntime:
                 if self.path != f"{API}/runtime/invocation/next":
                     return self._answer(404, b'{"errorType":"NotFound"}')
                 request_id, payload, deadline_ms, trace_id = fake._events.get()
-                self._answer(200, payload, [
+                headers = [
                     ("Content-Type", "application/json"),
                     ("Lambda-Runtime-Aws-Request-Id", request_id),
-                    ("Lambda-Runtime-Deadline-Ms", str(deadline_ms)),
                     ("Lambda-Runtime-Invoked-Function-Arn",
                      "arn:aws:lambda:us-east-1:123456789012:function:cruddur-post-confirmation"),
                     ("Lambda-Runtime-Trace-Id", trace_id),
-                ])
+                ]
+                if deadline_ms != "":
+                    headers.append(("Lambda-Runtime-Deadline-Ms", str(deadline_ms)))
+                self._answer(200, payload, headers)
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))

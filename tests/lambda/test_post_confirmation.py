@@ -300,6 +300,12 @@ class PostConfirmationTest(DatabaseCase):
         self.assert_error(report, "DeadlineExceeded")
         self.assertEqual(self.users(f"cognito_user_id = '{sub}'"), [])
 
+    def test_without_a_deadline_header_a_default_budget_applies(self):
+        sub = f"no-deadline-{secrets.token_hex(8)}"
+        report = self.bootstrap.invoke(confirm_sign_up(sub, "no_deadline"), deadline_ms="")
+        self.assertEqual(report.kind, "response", report.body)
+        self.assertEqual(len(self.users(f"cognito_user_id = '{sub}'")), 1)
+
     def test_a_blocked_insert_is_cancelled_by_the_deadline(self):
         sub = f"blocked-{secrets.token_hex(8)}"
         event = confirm_sign_up(sub, "blocked_user")
