@@ -75,7 +75,8 @@ class FakeLambdaRuntime:
         if deadline_ms is None:
             deadline_ms = int(time.time() * 1000) + 30_000
         if trace_id is None:
-            trace_id = f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+            trace_id = (f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};"
+                        f"Parent={uuid.uuid4().hex[:16]};Sampled=0")
         with self._changed:
             self._pending.add(request_id)
         self._events.put((request_id, payload, deadline_ms, trace_id))

@@ -31,7 +31,8 @@ class PostConfirmationStackTest(unittest.TestCase):
     def setUpClass(cls):
         suffix = secrets.token_hex(4)
         ec2, s3 = client("ec2"), client("s3")
-        cls.cfn, cls.lam, cls.ec2, cls.logs = client("cloudformation"), client("lambda"), ec2, client("logs")
+        cls.cfn, cls.lam, cls.ec2 = client("cloudformation"), client("lambda"), ec2
+        cls.logs = client("logs")
         vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
         cls.subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.42.{i}.0/24",
                                          AvailabilityZone=f"us-east-1{zone}")["Subnet"]["SubnetId"]

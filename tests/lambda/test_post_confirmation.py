@@ -316,8 +316,9 @@ class PostConfirmationTest(DatabaseCase):
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             end = time.monotonic() + 30
-            while psql(self.url, "SELECT count(*) FROM pg_locks WHERE granted AND "
-                                 "relation = 'users'::regclass AND mode = 'AccessExclusiveLock'") != "1":
+            locked = ("SELECT count(*) FROM pg_locks WHERE granted AND "
+                      "relation = 'users'::regclass AND mode = 'AccessExclusiveLock'")
+            while psql(self.url, locked) != "1":
                 self.assertLess(time.monotonic(), end, "the lock was not taken")
                 time.sleep(0.05)
             report = self.bootstrap.invoke(event, deadline_ms=int(time.time() * 1000) + 2500)
