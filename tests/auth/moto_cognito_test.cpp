@@ -1,10 +1,10 @@
 // Integration: verifying real-shaped Cognito tokens from moto_server against moto's JWKS.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "cruddur/aws/access_token_config.hpp"
 #include "cruddur/aws/access_token_verifier.hpp"
@@ -37,7 +37,8 @@ json set_up_cognito_on_moto(const std::string& moto_url) {
   char buffer[4096];
   while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe.get())) output.append(buffer, n);
   int status = ::pclose(pipe.release());
-  if (status != 0) throw std::runtime_error(command + " failed with status " + std::to_string(status));
+  if (status != 0)
+    throw std::runtime_error(command + " failed with status " + std::to_string(status));
   return json::parse(output);
 }
 
@@ -47,7 +48,8 @@ class MotoCognito : public ::testing::Test {
     const char* url = std::getenv("CRUDDUR_TEST_MOTO_URL");
     if (url == nullptr || *url == '\0') {
       FAIL() << "CRUDDUR_TEST_MOTO_URL is not set: run through scripts/test, or start "
-                "`moto_server -H 127.0.0.1 -p PORT` and export CRUDDUR_TEST_MOTO_URL=http://127.0.0.1:PORT";
+                "`moto_server -H 127.0.0.1 -p PORT` and export "
+                "CRUDDUR_TEST_MOTO_URL=http://127.0.0.1:PORT";
     }
     moto_url_ = url;
     if (!cognito_) cognito_ = std::make_unique<json>(set_up_cognito_on_moto(moto_url_));
@@ -56,7 +58,9 @@ class MotoCognito : public ::testing::Test {
   const json& cognito() const { return *cognito_; }
   std::string text(const char* name) const { return cognito().at(name).get<std::string>(); }
   std::string issuer() const { return aws::cognito_issuer(text("region"), text("pool_id")); }
-  std::string jwks_url() const { return moto_url_ + "/" + text("pool_id") + "/.well-known/jwks.json"; }
+  std::string jwks_url() const {
+    return moto_url_ + "/" + text("pool_id") + "/.well-known/jwks.json";
+  }
 
   /// The server's development configuration pointed at moto's pool and JWKS.
   cruddur::core::Config config() const {
@@ -95,7 +99,8 @@ std::unique_ptr<json> MotoCognito::cognito_;
 TEST_F(MotoCognito, IssuerHasTheCognitoShape) {
   auto token = text("access_token");
   auto first = token.find('.');
-  auto payload = aws::base64url_decode(token.substr(first + 1, token.find('.', first + 1) - first - 1));
+  auto payload =
+      aws::base64url_decode(token.substr(first + 1, token.find('.', first + 1) - first - 1));
   ASSERT_TRUE(payload);
   EXPECT_EQ(json::parse(*payload).at("iss"), issuer());
 }
@@ -131,7 +136,8 @@ TEST_F(MotoCognito, IdTokenFails) {
 }
 
 TEST_F(MotoCognito, AnotherClientsAccessTokenFails) {
-  EXPECT_EQ(refusal(cognito_verifier(), text("other_access_token")), aws::AuthFailure::wrong_client);
+  EXPECT_EQ(refusal(cognito_verifier(), text("other_access_token")),
+            aws::AuthFailure::wrong_client);
 }
 
 TEST_F(MotoCognito, TokenForgedUnderMotosKidFails) {
@@ -140,14 +146,16 @@ TEST_F(MotoCognito, TokenForgedUnderMotosKidFails) {
   auto header = aws::base64url_decode(token.substr(0, token.find('.')));
   ASSERT_TRUE(header);
   auto first = token.find('.');
-  auto payload = aws::base64url_decode(token.substr(first + 1, token.find('.', first + 1) - first - 1));
+  auto payload =
+      aws::base64url_decode(token.substr(first + 1, token.find('.', first + 1) - first - 1));
   ASSERT_TRUE(payload);
   EXPECT_EQ(refusal(cognito_verifier(), forger.sign_jwt(*header, *payload)),
             aws::AuthFailure::bad_signature);
 }
 
 TEST_F(MotoCognito, MissingJwksIsReportedNotFatal) {
-  aws::JwksCache jwks(aws::JwksOptions{moto_url_ + "/us-east-1_Nope/.well-known/jwks-missing.json"});
+  aws::JwksCache jwks(
+      aws::JwksOptions{moto_url_ + "/us-east-1_Nope/.well-known/jwks-missing.json"});
   try {
     jwks.refresh();
     ADD_FAILURE() << "refresh succeeded";

@@ -2,11 +2,11 @@
 #include "cruddur/aws/access_token_verifier.hpp"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include <atomic>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "cruddur/aws/base64url.hpp"
@@ -131,9 +131,12 @@ TEST_F(AccessTokenVerifierTest, RejectsAlgNone) {
 TEST_F(AccessTokenVerifierTest, RejectsHs256SignedWithThePublicKey) {
   // The classic key-confusion forgery: HMAC keyed with the public JWK the attacker can read.
   std::string header = base64url_encode(json{{"alg", "HS256"}, {"kid", key_->kid()}}.dump());
-  std::string payload = base64url_encode(
-      json{{"sub", "x"}, {"iss", kIssuer}, {"client_id", kClient}, {"token_use", "access"},
-           {"exp", now_seconds() + 600}}.dump());
+  std::string payload = base64url_encode(json{
+      {"sub", "x"},
+      {"iss", kIssuer},
+      {"client_id", kClient},
+      {"token_use", "access"},
+      {"exp", now_seconds() + 600}}.dump());
   std::string signed_part = header + "." + payload;
   std::string secret = key_->jwks_json();
   unsigned char mac[EVP_MAX_MD_SIZE];
@@ -159,10 +162,12 @@ TEST_F(AccessTokenVerifierTest, RejectsForeignKeyClaimingOurKid) {
 
 TEST_F(AccessTokenVerifierTest, RejectsTamperedPayload) {
   auto good = token();
-  auto forged_payload = base64url_encode(json{{"sub", "someone-else"}, {"iss", kIssuer},
-                                              {"client_id", kClient}, {"token_use", "access"},
-                                              {"exp", now_seconds() + 600}}
-                                             .dump());
+  auto forged_payload = base64url_encode(json{
+      {"sub", "someone-else"},
+      {"iss", kIssuer},
+      {"client_id", kClient},
+      {"token_use", "access"},
+      {"exp", now_seconds() + 600}}.dump());
   EXPECT_EQ(refusal(replace_segment(good, 1, forged_payload)), AuthFailure::bad_signature);
   auto signature = good.substr(good.rfind('.') + 1);
   signature[10] = signature[10] == 'A' ? 'B' : 'A';
@@ -271,9 +276,9 @@ TEST_F(AccessTokenVerifierTest, ConstructorRefusesIncompleteOrDuplicateIssuers) 
 }
 
 TEST_F(AccessTokenVerifierTest, ProductionNeverTrustsTheDevelopmentIssuer) {
-  std::vector<TrustedIssuer> issuers = {{kIssuer, kClient, jwks_},
-                                        {std::string(cruddur::aws::kDevIssuer),
-                                         std::string(cruddur::aws::kDevClientId), jwks_}};
+  std::vector<TrustedIssuer> issuers = {
+      {kIssuer, kClient, jwks_},
+      {std::string(cruddur::aws::kDevIssuer), std::string(cruddur::aws::kDevClientId), jwks_}};
   cruddur::aws::VerifierOptions production;
   production.production = true;
   try {
@@ -295,8 +300,8 @@ TEST_F(AccessTokenVerifierTest, TwoIssuersEachWithTheirOwnKeysAndClient) {
                                                {other_issuer, "other-client", other_jwks}});
   EXPECT_NO_THROW((void)verifier_->verify(token()));
   json other_claims = {{"iss", other_issuer}, {"client_id", "other-client"}};
-  EXPECT_NO_THROW((void)verifier_->verify(
-      token(other_claims, {{"kid", other_key_->kid()}}, other_key_)));
+  EXPECT_NO_THROW(
+      (void)verifier_->verify(token(other_claims, {{"kid", other_key_->kid()}}, other_key_)));
   // The other issuer's key cannot vouch for the first issuer's tokens, nor its client.
   EXPECT_EQ(refusal(token({}, {{"kid", other_key_->kid()}}, other_key_)), AuthFailure::unknown_kid);
   EXPECT_EQ(refusal(token({{"iss", other_issuer}}, {{"kid", other_key_->kid()}}, other_key_)),

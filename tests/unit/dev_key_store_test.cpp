@@ -68,8 +68,7 @@ TEST(DevKeyStore, MintedTokenPassesTheDevelopmentVerifier) {
   EXPECT_EQ(claims.username, "andrewbrown");
   EXPECT_EQ(claims.issuer, aws::kDevIssuer);
   EXPECT_EQ(claims.client_id, aws::kDevClientId);
-  EXPECT_EQ(error_code_of([&] { aws::mint_dev_token(store, {"", "nobody"}); }),
-            "invalid_argument");
+  EXPECT_EQ(error_code_of([&] { aws::mint_dev_token(store, {"", "nobody"}); }), "invalid_argument");
 }
 
 TEST(DevKeyStore, MintedTokenExpires) {
@@ -77,7 +76,8 @@ TEST(DevKeyStore, MintedTokenExpires) {
   auto verifier = aws::make_access_token_verifier(load_config(map_env({})), false, dir.path());
   auto store = aws::DevKeyStore::open(dir.path());
   auto yesterday = std::chrono::system_clock::now() - std::chrono::hours(24);
-  auto token = aws::mint_dev_token(store, {"MOCK-bayko", "bayko", std::chrono::hours(1)}, yesterday);
+  auto token =
+      aws::mint_dev_token(store, {"MOCK-bayko", "bayko", std::chrono::hours(1)}, yesterday);
   try {
     (void)verifier.verify(token);
     ADD_FAILURE() << "expired dev token accepted";
@@ -87,7 +87,8 @@ TEST(DevKeyStore, MintedTokenExpires) {
 }
 
 TEST(TrustedIssuers, DevelopmentTrustsTheDevKeyAndCognitoWhenConfigured) {
-  auto dev_only = aws::trusted_issuer_settings(load_config(map_env({})), false, "/repo/.cruddur/dev-jwt");
+  auto dev_only =
+      aws::trusted_issuer_settings(load_config(map_env({})), false, "/repo/.cruddur/dev-jwt");
   ASSERT_EQ(dev_only.size(), 1u);
   EXPECT_EQ(dev_only[0].issuer, aws::kDevIssuer);
   EXPECT_EQ(dev_only[0].jwks_url, "file:///repo/.cruddur/dev-jwt/jwks.json");
@@ -99,8 +100,9 @@ TEST(TrustedIssuers, DevelopmentTrustsTheDevKeyAndCognitoWhenConfigured) {
   ASSERT_EQ(both.size(), 2u);
   EXPECT_EQ(both[0].issuer, "https://cognito-idp.ca-central-1.amazonaws.com/ca-central-1_AbC");
   EXPECT_EQ(both[0].client_id, "client-1");
-  EXPECT_EQ(both[0].jwks_url,
-            "https://cognito-idp.ca-central-1.amazonaws.com/ca-central-1_AbC/.well-known/jwks.json");
+  EXPECT_EQ(
+      both[0].jwks_url,
+      "https://cognito-idp.ca-central-1.amazonaws.com/ca-central-1_AbC/.well-known/jwks.json");
 }
 
 TEST(TrustedIssuers, ProductionTrustsCognitoOnly) {
@@ -120,11 +122,12 @@ TEST(TrustedIssuers, ProductionRefusesMissingCognitoAndLocalJwks) {
     };
   };
   EXPECT_EQ(error_code_of(settings({}, true)), "invalid_config");
-  EXPECT_EQ(error_code_of(settings({{"AWS_COGNITO_USER_POOL_ID", "us-east-1_P"},
-                                    {"AWS_COGNITO_USER_POOL_CLIENT_ID", "c"},
-                                    {"COGNITO_JWKS_URL", "file:///repo/.cruddur/dev-jwt/jwks.json"}},
-                                   true)),
-            "invalid_config");
+  EXPECT_EQ(
+      error_code_of(settings({{"AWS_COGNITO_USER_POOL_ID", "us-east-1_P"},
+                              {"AWS_COGNITO_USER_POOL_CLIENT_ID", "c"},
+                              {"COGNITO_JWKS_URL", "file:///repo/.cruddur/dev-jwt/jwks.json"}},
+                             true)),
+      "invalid_config");
   EXPECT_EQ(error_code_of(settings({{"AWS_COGNITO_USER_POOL_ID", "us-east-1_P"}}, false)),
             "invalid_config");
   EXPECT_EQ(error_code_of(settings({{"AWS_COGNITO_USER_POOL_ID", "NoRegion"},

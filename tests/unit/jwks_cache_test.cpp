@@ -2,6 +2,7 @@
 #include "cruddur/aws/jwks_cache.hpp"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "cruddur/aws/access_token_verifier.hpp"
@@ -27,7 +28,7 @@ std::string access_token(const SigningKey& key) {
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
   json header = {{"alg", "RS256"}, {"kid", key.kid()}};
-  json payload = {{"sub", "u-1"},       {"iss", kIssuer},       {"client_id", kClient},
+  json payload = {{"sub", "u-1"},          {"iss", kIssuer},   {"client_id", kClient},
                   {"token_use", "access"}, {"exp", now + 600}, {"iat", now}};
   return key.sign_jwt(header.dump(), payload.dump());
 }
@@ -123,7 +124,8 @@ TEST_F(JwksCacheTest, RefreshReportsUnavailableAndInvalidJwks) {
 
 TEST_F(JwksCacheTest, SkipsKeysThatAreNotRs256SigningKeys) {
   json mixed = json::parse(first_.jwks_json());
-  mixed["keys"].push_back({{"kty", "EC"}, {"crv", "P-256"}, {"kid", "ec"}, {"x", "AA"}, {"y", "AA"}});
+  mixed["keys"].push_back(
+      {{"kty", "EC"}, {"crv", "P-256"}, {"kid", "ec"}, {"x", "AA"}, {"y", "AA"}});
   json encryption = json::parse(second_.jwks_json())["keys"][0];
   encryption["use"] = "enc";
   mixed["keys"].push_back(encryption);

@@ -15,12 +15,12 @@ namespace cruddur::aws {
 
 /// The claims of a verified access token that the application uses.
 struct AccessTokenClaims {
-  std::string sub;        ///< the caller: users.cognito_user_id
-  std::string username;   ///< Cognito user name (empty when the token has none)
+  std::string sub;       ///< the caller: users.cognito_user_id
+  std::string username;  ///< Cognito user name (empty when the token has none)
   std::string client_id;
   std::string issuer;
   std::string scope;
-  std::chrono::system_clock::time_point issued_at;   ///< epoch when the token has no `iat`
+  std::chrono::system_clock::time_point issued_at;  ///< epoch when the token has no `iat`
   std::chrono::system_clock::time_point expires_at;
 };
 
@@ -33,8 +33,8 @@ struct TrustedIssuer {
 };
 
 struct VerifierOptions {
-  std::chrono::seconds leeway{60};      ///< clock skew allowed on `exp`, `nbf` and `iat`
-  std::size_t max_token_bytes = 8192;   ///< longer tokens are refused before any decoding
+  std::chrono::seconds leeway{60};     ///< clock skew allowed on `exp`, `nbf` and `iat`
+  std::size_t max_token_bytes = 8192;  ///< longer tokens are refused before any decoding
   /// Production mode: the constructor refuses the development issuer (dev_token.hpp).
   bool production = false;
 };

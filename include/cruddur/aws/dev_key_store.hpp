@@ -49,8 +49,8 @@ struct DevTokenClaims {
 /// A Cognito-shaped RS256 access token (`iss` = kDevIssuer, `client_id` = kDevClientId,
 /// `token_use` = access, `kid` = the store key's) for `claims`, issued at `now`.
 /// Throws cruddur::Error("invalid_argument") when `sub` is empty.
-std::string mint_dev_token(const DevKeyStore& store, const DevTokenClaims& claims,
-                           std::chrono::system_clock::time_point now =
-                               std::chrono::system_clock::now());
+std::string mint_dev_token(
+    const DevKeyStore& store, const DevTokenClaims& claims,
+    std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 }  // namespace cruddur::aws

@@ -44,8 +44,8 @@ std::vector<IssuerSettings> trusted_issuer_settings(const core::Config& config, 
   }
   if (!production) {
     auto jwks = std::filesystem::absolute(dev_key_dir) / "jwks.json";
-    issuers.push_back({std::string(kDevIssuer), std::string(kDevClientId),
-                       "file://" + jwks.string()});
+    issuers.push_back(
+        {std::string(kDevIssuer), std::string(kDevClientId), "file://" + jwks.string()});
   }
   return issuers;
 }
@@ -58,7 +58,8 @@ AccessTokenVerifier make_access_token_verifier(const core::Config& config, bool 
   for (auto& settings : trusted_issuer_settings(config, production, dev_key_dir)) {
     JwksOptions options = fetch;
     options.url = settings.jwks_url;
-    if (options.url.rfind("file://", 0) == 0) options.min_refetch_interval = std::chrono::seconds(1);
+    if (options.url.rfind("file://", 0) == 0)
+      options.min_refetch_interval = std::chrono::seconds(1);
     auto jwks = std::make_shared<JwksCache>(options);
     try {
       jwks->refresh();

@@ -1,10 +1,9 @@
 // Verification of Cognito access tokens (RS256 JWTs) and parsing of Authorization headers.
 #include "cruddur/aws/access_token_verifier.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "cruddur/aws/base64url.hpp"
@@ -105,8 +104,8 @@ void check_times(const json& payload, std::int64_t now, std::int64_t leeway,
     }
   }
   claims.expires_at = system_clock::time_point(std::chrono::seconds(*exp));
-  claims.issued_at = system_clock::time_point(
-      std::chrono::seconds(time_member(payload, "iat").value_or(0)));
+  claims.issued_at =
+      system_clock::time_point(std::chrono::seconds(time_member(payload, "iat").value_or(0)));
 }
 
 }  // namespace
@@ -136,8 +135,8 @@ AccessTokenClaims AccessTokenVerifier::verify(std::string_view token) const {
 AccessTokenClaims AccessTokenVerifier::verify(std::string_view token,
                                               system_clock::time_point now) const {
   if (token.size() > options_.max_token_bytes) {
-    refuse(AuthFailure::malformed, "token is longer than "
-                                       + std::to_string(options_.max_token_bytes) + " bytes");
+    refuse(AuthFailure::malformed,
+           "token is longer than " + std::to_string(options_.max_token_bytes) + " bytes");
   }
   Segments parts = split(token);
   std::string kid = checked_kid(decode_object(parts.header, "header"));
@@ -154,12 +153,14 @@ AccessTokenClaims AccessTokenVerifier::verify(std::string_view token,
   if (!signature) refuse(AuthFailure::malformed, "signature is not base64url");
   auto keys = trusted->jwks->keys_with(kid);
   if (!rs256_verify(keys->find(kid), parts.signed_part, *signature)) {
-    refuse(AuthFailure::bad_signature, "signature does not verify with kid " + quote_untrusted(kid));
+    refuse(AuthFailure::bad_signature,
+           "signature does not verify with kid " + quote_untrusted(kid));
   }
 
   auto token_use = string_member(payload, "token_use").value_or("");
   if (token_use != "access") {
-    refuse(AuthFailure::wrong_token_use, "token_use " + quote_untrusted(token_use) + " is not access");
+    refuse(AuthFailure::wrong_token_use,
+           "token_use " + quote_untrusted(token_use) + " is not access");
   }
   claims.client_id = string_member(payload, "client_id").value_or("");
   if (claims.client_id != trusted->client_id) {

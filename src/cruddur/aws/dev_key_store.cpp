@@ -6,11 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
-
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cruddur/core/error.hpp"
@@ -124,7 +123,9 @@ DevKeyStore DevKeyStore::open(const std::filesystem::path& dir) {
   return store;
 }
 
-std::string DevKeyStore::jwks_url() const { return "file://" + jwks_path().string(); }
+std::string DevKeyStore::jwks_url() const {
+  return "file://" + jwks_path().string();
+}
 
 std::string mint_dev_token(const DevKeyStore& store, const DevTokenClaims& claims,
                            std::chrono::system_clock::time_point now) {

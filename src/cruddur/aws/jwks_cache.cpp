@@ -49,7 +49,9 @@ JwksCache::JwksCache(JwksOptions options, Clock clock) : state_(std::make_unique
 
 JwksCache::~JwksCache() = default;
 
-const std::string& JwksCache::url() const noexcept { return state_->options.url; }
+const std::string& JwksCache::url() const noexcept {
+  return state_->options.url;
+}
 
 std::size_t JwksCache::refresh() {
   {

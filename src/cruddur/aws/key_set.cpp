@@ -13,7 +13,8 @@ namespace {
 std::string string_member(const nlohmann::json& object, const char* name) {
   auto it = object.find(name);
   if (it == object.end()) return {};
-  if (!it->is_string()) throw Error("jwks_invalid", std::string("JWK '") + name + "' is not a string");
+  if (!it->is_string())
+    throw Error("jwks_invalid", std::string("JWK '") + name + "' is not a string");
   return it->get<std::string>();
 }
 

@@ -74,10 +74,10 @@ RsaPublicParts rsa_public_parts(EVP_PKEY* key) {
 
 bool rs256_verify(EVP_PKEY* key, std::string_view data, std::string_view signature) {
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1
-            && EVP_DigestVerify(ctx.get(), bytes(signature), signature.size(), bytes(data),
-                                data.size())
-                   == 1;
+  bool ok =
+      ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1
+      && EVP_DigestVerify(ctx.get(), bytes(signature), signature.size(), bytes(data), data.size())
+             == 1;
   ERR_clear_error();
   return ok;
 }
@@ -114,11 +114,13 @@ EvpPkeyPtr rsa_generate(unsigned bits) {
 
 std::string private_key_to_pem(EVP_PKEY* key) {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+  if (!bio
+      || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     throw_crypto("PEM_write_bio_PrivateKey");
   }
   std::string pem(BIO_ctrl_pending(bio.get()), '\0');
-  if (BIO_read(bio.get(), pem.data(), static_cast<int>(pem.size())) != static_cast<int>(pem.size())) {
+  if (BIO_read(bio.get(), pem.data(), static_cast<int>(pem.size()))
+      != static_cast<int>(pem.size())) {
     throw_crypto("BIO_read");
   }
   return pem;

@@ -1,8 +1,9 @@
 // An RS256 JWT signing key: generation, PEM import/export, JWKS export, signing.
 #include "cruddur/aws/signing_key.hpp"
 
-#include <nlohmann/json.hpp>
 #include <openssl/sha.h>
+
+#include <nlohmann/json.hpp>
 
 #include "cruddur/aws/base64url.hpp"
 #include "rsa_key.hpp"
@@ -45,12 +46,16 @@ SigningKey SigningKey::from_pem(std::string_view pem) {
   return SigningKey(std::make_unique<Impl>(private_key_from_pem(pem)));
 }
 
-const std::string& SigningKey::kid() const noexcept { return impl_->kid; }
+const std::string& SigningKey::kid() const noexcept {
+  return impl_->kid;
+}
 
-std::string SigningKey::private_pem() const { return private_key_to_pem(impl_->key.get()); }
+std::string SigningKey::private_pem() const {
+  return private_key_to_pem(impl_->key.get());
+}
 
 std::string SigningKey::jwks_json() const {
-  nlohmann::json jwk = {{"kty", "RSA"}, {"alg", "RS256"}, {"use", "sig"},
+  nlohmann::json jwk = {{"kty", "RSA"},      {"alg", "RS256"},      {"use", "sig"},
                         {"kid", impl_->kid}, {"n", impl_->parts.n}, {"e", impl_->parts.e}};
   return nlohmann::json{{"keys", nlohmann::json::array({jwk})}}.dump(2) + "\n";
 }

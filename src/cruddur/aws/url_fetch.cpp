@@ -61,7 +61,8 @@ std::string fetch_url(const std::string& url, std::chrono::milliseconds timeout,
   long status = 0;
   curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
   bool is_file = url.rfind("file:", 0) == 0;
-  if (!is_file && (status < 200 || status > 299)) fail(url, "HTTP status " + std::to_string(status));
+  if (!is_file && (status < 200 || status > 299))
+    fail(url, "HTTP status " + std::to_string(status));
   return std::move(body.data);
 }
 
