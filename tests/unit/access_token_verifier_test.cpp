@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <thread>
 
 #include "cruddur/aws/base64url.hpp"
@@ -241,6 +242,38 @@ TEST_F(AccessTokenVerifierTest, RejectsMalformedTokensWithoutCrashing) {
 TEST_F(AccessTokenVerifierTest, RejectsHugeTokensBeforeDecoding) {
   EXPECT_EQ(refusal(token({{"padding", std::string(9000, 'x')}})), AuthFailure::malformed);
   EXPECT_EQ(refusal(std::string(1 << 20, 'A')), AuthFailure::malformed);
+}
+
+TEST_F(AccessTokenVerifierTest, EveryMutationOfAValidTokenIsRefusedCleanly) {
+  const std::string good = token();
+  const std::string alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ \x01\xff";
+  std::mt19937 random(20261124);  // fixed seed: the same mutations on every run
+  for (int round = 0; round < 3000; ++round) {
+    std::string mutated = good;
+    int edits = 1 + static_cast<int>(random() % 3);
+    for (int e = 0; e < edits; ++e) {
+      std::size_t at = random() % mutated.size();
+      switch (random() % 3) {
+        case 0:
+          mutated[at] = alphabet[random() % alphabet.size()];
+          break;
+        case 1:
+          mutated.erase(at, 1 + random() % 8);
+          break;
+        default:
+          mutated.insert(at, 1, alphabet[random() % alphabet.size()]);
+          break;
+      }
+    }
+    if (mutated == good) continue;
+    try {
+      (void)verifier_->verify(mutated);
+      ADD_FAILURE() << "mutation " << round << " accepted";
+    } catch (const AuthError&) {
+      // refused, as it must be; any other exception fails the test
+    }
+  }
 }
 
 TEST_F(AccessTokenVerifierTest, ManyThreadsVerifyConcurrently) {

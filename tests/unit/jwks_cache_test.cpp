@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cruddur/aws/access_token_verifier.hpp"
 #include "cruddur/aws/signing_key.hpp"
@@ -84,6 +86,31 @@ TEST_F(JwksCacheTest, UnknownKidRefetchesAfterRotationOncePerInterval) {
   now_ += std::chrono::seconds(30);
   EXPECT_NO_THROW((void)checker.verify(access_token(second_)));
   EXPECT_EQ(refusal(checker, access_token(first_)).reason(), AuthFailure::unknown_kid);
+}
+
+TEST_F(JwksCacheTest, ConcurrentUnknownKidsNeverBreakKnownOnes) {
+  dir_.write("jwks.json", first_.jwks_json());
+  auto checker = verifier(std::chrono::seconds(0));  // every unknown kid may refetch
+  const auto known = access_token(first_);
+  const auto unknown = access_token(second_);
+  std::atomic<int> accepted{0};
+  std::atomic<int> unknown_kid{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 100; ++i) {
+        try {
+          (void)checker.verify((i + t) % 2 == 0 ? known : unknown);
+          ++accepted;
+        } catch (const AuthError& error) {
+          if (error.reason() == AuthFailure::unknown_kid) ++unknown_kid;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(accepted.load(), 200);
+  EXPECT_EQ(unknown_kid.load(), 200);
 }
 
 TEST_F(JwksCacheTest, FailedRefetchKeepsTheCachedKeys) {
