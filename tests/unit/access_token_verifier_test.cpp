@@ -181,6 +181,10 @@ TEST_F(AccessTokenVerifierTest, ExpiryHonoursTheLeeway) {
   EXPECT_EQ(refusal(token({{"exp", nullptr}})), AuthFailure::malformed);
   EXPECT_EQ(refusal(token({{"exp", "tomorrow"}})), AuthFailure::malformed);
   EXPECT_EQ(refusal(token({{"exp", 1.5e18}})), AuthFailure::malformed);
+  EXPECT_EQ(refusal(token({{"exp", INT64_MIN}})), AuthFailure::malformed);
+  EXPECT_EQ(refusal(token({{"exp", UINT64_MAX}})), AuthFailure::malformed);
+  EXPECT_EQ(refusal(token({{"exp", 9'000'000'000}})), AuthFailure::malformed);
+  EXPECT_EQ(refusal(token({{"iat", -1}})), AuthFailure::malformed);
 }
 
 TEST_F(AccessTokenVerifierTest, ExpiryIsCheckedAgainstTheGivenTime) {
@@ -237,6 +241,15 @@ TEST_F(AccessTokenVerifierTest, RejectsMalformedTokensWithoutCrashing) {
             AuthFailure::malformed);
   EXPECT_EQ(refusal(replace_segment(good, 2, "not*base64")), AuthFailure::malformed);
   EXPECT_EQ(refusal(token({}, {{"crit", {"exp"}}})), AuthFailure::malformed);
+}
+
+TEST_F(AccessTokenVerifierTest, RejectsDeeplyNestedJson) {
+  auto good = token();
+  EXPECT_EQ(refusal(replace_segment(good, 1, base64url_encode(std::string(5000, '[')))),
+            AuthFailure::malformed);
+  EXPECT_EQ(refusal(replace_segment(
+                good, 0, base64url_encode(std::string(2500, '[') + std::string(2500, ']')))),
+            AuthFailure::malformed);
 }
 
 TEST_F(AccessTokenVerifierTest, RejectsHugeTokensBeforeDecoding) {

@@ -42,16 +42,22 @@ std::optional<std::string> string_member(const json& object, const char* name) {
   return it->get<std::string>();
 }
 
-/// A NumericDate member (whole seconds since the epoch), nullopt when absent.
+/// Latest NumericDate accepted (year 2223): keeps every time computation, including the
+/// conversion to system_clock's nanoseconds, far from overflow.
+constexpr std::int64_t kMaxNumericDate = 8'000'000'000;
+
+/// A NumericDate member (whole seconds since the epoch, 0 to kMaxNumericDate), nullopt when
+/// absent.
 std::optional<std::int64_t> time_member(const json& object, const char* name) {
   auto it = object.find(name);
   if (it == object.end()) return std::nullopt;
   if (!it->is_number_integer()) {
     refuse(AuthFailure::malformed, std::string(name) + " is not a whole number of seconds");
   }
-  if (it->is_number_unsigned() && it->get<std::uint64_t>() > INT64_MAX) {
-    refuse(AuthFailure::malformed, std::string(name) + " is out of range");
-  }
+  bool in_range = it->is_number_unsigned()
+                      ? it->get<std::uint64_t>() <= static_cast<std::uint64_t>(kMaxNumericDate)
+                      : it->get<std::int64_t>() >= 0 && it->get<std::int64_t>() <= kMaxNumericDate;
+  if (!in_range) refuse(AuthFailure::malformed, std::string(name) + " is out of range");
   return it->get<std::int64_t>();
 }
 
