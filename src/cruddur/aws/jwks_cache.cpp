@@ -76,7 +76,7 @@ std::shared_ptr<const KeySet> JwksCache::keys_with(std::string_view kid) {
     if (!allowed) {
       throw AuthError(AuthFailure::unknown_kid,
                       "kid " + quote_untrusted(kid) + " is not in the JWKS of "
-                          + core::redact_url(state.options.url) + " (refetch rate-limited)");
+                          + core::redact_url(state.options.url) + " (refetch rate-limited or in progress)");
     }
     state.fetching = true;
     state.last_fetch_start = now;
