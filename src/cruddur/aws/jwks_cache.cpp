@@ -74,9 +74,10 @@ std::shared_ptr<const KeySet> JwksCache::keys_with(std::string_view kid) {
                    && (!state.last_fetch_start
                        || now - *state.last_fetch_start >= state.options.min_refetch_interval);
     if (!allowed) {
-      throw AuthError(AuthFailure::unknown_kid,
-                      "kid " + quote_untrusted(kid) + " is not in the JWKS of "
-                          + core::redact_url(state.options.url) + " (refetch rate-limited or in progress)");
+      throw AuthError(AuthFailure::unknown_kid, "kid " + quote_untrusted(kid)
+                                                    + " is not in the JWKS of "
+                                                    + core::redact_url(state.options.url)
+                                                    + " (refetch rate-limited or in progress)");
     }
     state.fetching = true;
     state.last_fetch_start = now;
