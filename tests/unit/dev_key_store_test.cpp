@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <thread>
+
 #include "cruddur/aws/access_token_config.hpp"
 #include "cruddur/core/error.hpp"
 #include "temp_dir.hpp"
@@ -40,6 +42,22 @@ TEST(DevKeyStore, CreatesPrivateKeyAndJwksOnFirstUse) {
 
   auto again = aws::DevKeyStore::open(dir.path() / "dev-jwt");
   EXPECT_EQ(again.key().kid(), store.key().kid());
+}
+
+TEST(DevKeyStore, ConcurrentFirstUsesAgreeOnOneKey) {
+  cruddur::test::TempDir dir;
+  std::vector<std::string> kids(4);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < kids.size(); ++i) {
+    threads.emplace_back(
+        [&, i] { kids[i] = aws::DevKeyStore::open(dir.path() / "dev-jwt").key().kid(); });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const auto& kid : kids) EXPECT_EQ(kid, kids[0]);
+  EXPECT_EQ(aws::DevKeyStore::open(dir.path() / "dev-jwt").key().kid(), kids[0]);
+  std::size_t files = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir.path() / "dev-jwt")) ++files;
+  EXPECT_EQ(files, 2u);  // private.pem and jwks.json, no temporary left behind
 }
 
 TEST(DevKeyStore, RestoresAMissingJwks) {

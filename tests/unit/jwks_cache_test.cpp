@@ -1,7 +1,11 @@
 // JwksCache: file:// fetching, key rotation, the refetch rate limit and fetch failures.
 #include "cruddur/aws/jwks_cache.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <nlohmann/json.hpp>
@@ -161,6 +165,39 @@ TEST_F(JwksCacheTest, SkipsKeysThatAreNotRs256SigningKeys) {
   EXPECT_EQ(jwks_->refresh(), 1u);
   EXPECT_NO_THROW((void)checker.verify(access_token(first_)));
   EXPECT_EQ(refusal(checker, access_token(second_)).reason(), AuthFailure::unknown_kid);
+}
+
+TEST_F(JwksCacheTest, OversizedJwksIsRefused) {
+  json padded = json::parse(first_.jwks_json());
+  padded["padding"] = std::string(300 * 1024, 'x');
+  dir_.write("jwks.json", padded.dump());
+  auto checker = verifier(std::chrono::seconds(0));
+  EXPECT_THROW(jwks_->refresh(), cruddur::Error);
+  EXPECT_EQ(refusal(checker, access_token(first_)).reason(), AuthFailure::unknown_kid);
+}
+
+TEST_F(JwksCacheTest, SilentJwksHostTimesOut) {
+  // A listening socket that never answers: the TCP handshake completes, the response never comes.
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), length), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  JwksOptions options{"http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/jwks.json"};
+  options.fetch_timeout = std::chrono::milliseconds(200);
+  JwksCache silent(options);
+  try {
+    silent.refresh();
+    ADD_FAILURE() << "refresh returned keys";
+  } catch (const cruddur::Error& error) {
+    EXPECT_EQ(error.code(), "jwks_unavailable");
+    EXPECT_NE(std::string(error.what()).find("127.0.0.1"), std::string::npos) << error.what();
+  }
+  ::close(listener);
 }
 
 TEST_F(JwksCacheTest, OnlyHttpHttpsAndFileUrlsAreFetched) {

@@ -28,8 +28,10 @@ struct JwksOptions {
 /// lookup, when `refresh()` was never called — fetches the JWKS on the calling thread, blocking it
 /// for at most `fetch_timeout`; at most one such fetch is in flight and at most one is started
 /// per `min_refetch_interval` (the first one excepted), every other caller is answered at once
-/// from the cache. So an io thread blocks for at most `fetch_timeout` once per interval; a server
-/// that wants none at all calls `refresh()` at start-up and from a timer on a blocking pool.
+/// from the cache — except while no key set was ever loaded: then callers wait for the fetch in
+/// flight (bounded by its timeout), since nothing could be verified without it. So an io thread
+/// blocks for at most `fetch_timeout` once per interval; a server that wants none at all calls
+/// `refresh()` at start-up and from a timer on a blocking pool.
 class JwksCache {
  public:
   using Clock = std::function<std::chrono::steady_clock::time_point()>;

@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 
@@ -22,6 +23,7 @@ struct JwksCache::State {
   std::shared_ptr<const KeySet> keys;
   std::optional<std::chrono::steady_clock::time_point> last_fetch_start;
   bool fetching = false;
+  std::condition_variable fetch_done;  // notified when `fetching` turns false
 
   std::shared_ptr<const KeySet> fetch() const {
     try {
@@ -36,8 +38,11 @@ struct JwksCache::State {
   struct FetchingReset {
     State& state;
     ~FetchingReset() {
-      std::lock_guard lock(state.mutex);
-      state.fetching = false;
+      {
+        std::lock_guard lock(state.mutex);
+        state.fetching = false;
+      }
+      state.fetch_done.notify_all();
     }
   };
 };
@@ -67,7 +72,13 @@ std::size_t JwksCache::refresh() {
 std::shared_ptr<const KeySet> JwksCache::keys_with(std::string_view kid) {
   State& state = *state_;
   {
-    std::lock_guard lock(state.mutex);
+    std::unique_lock lock(state.mutex);
+    if (!state.keys && state.fetching) {
+      // Cold start: nothing can be verified before the first fetch lands, so wait for it
+      // (bounded by its own timeout) instead of refusing every concurrent caller.
+      state.fetch_done.wait_for(lock, state.options.fetch_timeout + std::chrono::seconds(1),
+                                [&] { return !state.fetching; });
+    }
     if (state.keys && state.keys->find(kid) != nullptr) return state.keys;
     auto now = state.clock();
     bool allowed = !state.fetching
@@ -92,9 +103,12 @@ std::shared_ptr<const KeySet> JwksCache::keys_with(std::string_view kid) {
       failure = error.what();
       spdlog::warn("{}", failure);
     }
+    if (keys) {
+      std::lock_guard lock(state.mutex);
+      state.keys = keys;  // before `fetching` clears, so woken waiters see the new keys
+    }
   }
   std::lock_guard lock(state.mutex);
-  if (keys) state.keys = keys;
   if (state.keys && state.keys->find(kid) != nullptr) return state.keys;
   throw AuthError(AuthFailure::unknown_kid,
                   "kid " + quote_untrusted(kid) + " is not in the JWKS of "
