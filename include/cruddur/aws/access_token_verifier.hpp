@@ -1,0 +1,76 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cruddur/aws/auth_error.hpp"
+#include "cruddur/aws/jwks_cache.hpp"
+
+namespace cruddur::aws {
+
+/// The claims of a verified access token that the application uses.
+struct AccessTokenClaims {
+  std::string sub;       ///< the caller: users.cognito_user_id
+  std::string username;  ///< Cognito user name (empty when the token has none)
+  std::string client_id;
+  std::string issuer;
+  std::string scope;
+  std::chrono::system_clock::time_point issued_at;  ///< epoch when the token has no `iat`
+  std::chrono::system_clock::time_point expires_at;
+};
+
+/// One issuer whose access tokens are accepted: tokens must carry exactly this `iss` and this
+/// `client_id` and be signed by a key of this JWKS.
+struct TrustedIssuer {
+  std::string issuer;
+  std::string client_id;
+  std::shared_ptr<JwksCache> jwks;
+};
+
+struct VerifierOptions {
+  std::chrono::seconds leeway{60};     ///< clock skew allowed on `exp`, `nbf` and `iat`
+  std::size_t max_token_bytes = 8192;  ///< longer tokens are refused before any decoding
+  /// Production mode: the constructor refuses the development issuer (dev_token.hpp).
+  bool production = false;
+};
+
+/// Verifies Cognito access tokens (ARCHITECTURE §7): RS256 only, `kid` in the issuer's JWKS,
+/// signature, `exp`/`nbf`/`iat` with leeway, `iss`, `token_use=access`, `client_id`.
+///
+/// Threading: `verify` may be called from any number of threads at once. With the issuer's keys
+/// cached it is pure CPU (one RSA verification, tens of microseconds); an unknown `kid` may block
+/// the caller once per rate-limit interval for a JWKS refetch (see JwksCache).
+class AccessTokenVerifier {
+ public:
+  /// Throws cruddur::Error("invalid_config") when `issuers` is empty, an issuer lacks a client
+  /// id or JWKS, two share an `iss`, or `options.production` and the development issuer is among
+  /// them.
+  explicit AccessTokenVerifier(std::vector<TrustedIssuer> issuers, VerifierOptions options = {});
+
+  /// The claims of a valid access token. Throws AuthError (code `unauthorized`) saying why the
+  /// token is refused; never includes the token in the message.
+  [[nodiscard]] AccessTokenClaims verify(std::string_view token) const;
+
+  /// The same at a given time (tests, replays).
+  [[nodiscard]] AccessTokenClaims verify(std::string_view token,
+                                         std::chrono::system_clock::time_point now) const;
+
+  [[nodiscard]] const std::vector<TrustedIssuer>& issuers() const noexcept { return issuers_; }
+
+ private:
+  std::vector<TrustedIssuer> issuers_;
+  VerifierOptions options_;
+};
+
+/// The token of an `Authorization` header value. nullopt means anonymous: no header (nullopt
+/// or empty), `Bearer null`, `Bearer undefined` or `Bearer` with nothing after it (what the
+/// Cruddur frontend sends when logged out). The scheme is case-insensitive. Throws
+/// AuthError(bad_header) for any other scheme (`Basic …`) or a value with spaces in the token.
+std::optional<std::string_view> bearer_token(std::optional<std::string_view> authorization);
+
+}  // namespace cruddur::aws
