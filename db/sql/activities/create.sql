@@ -1,10 +1,20 @@
--- activities/create: a crud by the user with this handle, expiring after the given interval.
--- returns: object
--- $1: text handle — the author
+-- activities/create: a crud by the caller, expiring after the given interval; the new activity as
+-- a JSON object with the feed's fields (no row when the caller has no users row).
+-- A value, not an object: the JSON is built here because data-modifying CTEs must stay top level.
+-- returns: value
+-- $1: text cognito_user_id — the caller (token `sub`)
 -- $2: text message
 -- $3: interval ttl — e.g. '7 days'
-INSERT INTO public.activities (user_uuid, message, expires_at)
-SELECT u.uuid, $2::text, now() + $3::interval
-FROM public.users AS u
-WHERE u.handle = $1::text
-RETURNING uuid, message, reply_to_activity_uuid, expires_at, created_at
+WITH me AS (
+  SELECT uuid, display_name, handle FROM public.users WHERE cognito_user_id = $1::text
+), inserted AS (
+  INSERT INTO public.activities (user_uuid, message, expires_at)
+  SELECT me.uuid, $2::text, now() + $3::interval FROM me
+  RETURNING *
+)
+SELECT row_to_json(a)::text
+FROM (
+  SELECT i.uuid, me.display_name, me.handle, i.message, i.replies_count, i.reposts_count,
+         i.likes_count, i.reply_to_activity_uuid, i.expires_at, i.created_at
+  FROM inserted AS i, me
+) AS a

@@ -42,6 +42,9 @@ struct Config {
   /// Holds schema.sql, seed.sql, migrations/ and sql/: CRUDDUR_DB_DIR, else the installed
   /// `<prefix>/share/cruddur/db` next to the binary, else the source tree's db/.
   std::filesystem::path db_dir;
+  /// The local development signing key for `cruddur dev-token` (never trusted with --prod):
+  /// CRUDDUR_DEV_KEY_DIR, else `.cruddur/dev-jwt` beside db_dir.
+  std::filesystem::path dev_key_dir;
 
   std::string log_format = "text";
   std::string log_level = "info";

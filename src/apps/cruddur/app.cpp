@@ -1,5 +1,5 @@
-// `cruddur serve`: builds the App (io_context, catalog, pool, router, server), runs it, and shuts
-// it down gracefully on SIGINT/SIGTERM.
+// `cruddur serve`: builds the App (io_context, catalog, verifier, pool, services, router, server),
+// runs it, and shuts it down gracefully on SIGINT/SIGTERM.
 #include "app.hpp"
 
 #include <spdlog/spdlog.h>
@@ -10,15 +10,21 @@
 #include <vector>
 
 #include "cruddur/core/asio.hpp"
+#include "cruddur/aws/access_token_config.hpp"
+#include "cruddur/aws/access_token_verifier.hpp"
 #include "cruddur/core/log.hpp"
 #include "cruddur/db/catalog.hpp"
 #include "cruddur/db/conninfo.hpp"
 #include "cruddur/db/pool.hpp"
+#include "cruddur/http/api_routes.hpp"
 #include "cruddur/http/metrics.hpp"
 #include "cruddur/http/operational_routes.hpp"
 #include "cruddur/http/pipeline.hpp"
 #include "cruddur/http/router.hpp"
 #include "cruddur/http/server.hpp"
+#include "cruddur/service/activities.hpp"
+#include "cruddur/service/authenticator.hpp"
+#include "cruddur/service/users.hpp"
 
 namespace cruddur::app {
 namespace {
@@ -74,13 +80,18 @@ int serve(const core::Config& config, bool prod) {
   asio::io_context io(static_cast<int>(threads));
 
   auto catalog = db::Catalog::load({config.db_dir / "sql"});
+  auto verifier = aws::make_access_token_verifier(config, prod, config.dev_key_dir);
   db::Pool pool(io.get_executor(), catalog, db::PoolOptions::from_config(config, url));
+  service::Activities activities(pool, catalog);
+  service::Users users(pool, catalog);
+  service::Authenticator authenticator(verifier);
 
   http::Metrics metrics;
   metrics.add_source("Connection pool state", [&pool] { return pool_gauges(pool.stats()); });
   http::Router router;
   http::add_operational_routes(router, metrics);
   add_ready_route(router, pool, catalog.id("ops/ready"));
+  http::add_api_routes(router, {activities, users, authenticator});
   http::CorsPolicy cors;
   for (const auto& origin : {config.frontend_url, config.backend_url}) {
     if (origin) cors.allowed_origins.push_back(*origin);

@@ -9,6 +9,7 @@
 #include "cruddur/core/error.hpp"
 #include "cruddur/dbctl/cli.hpp"
 #include "app.hpp"
+#include "dev_token.hpp"
 
 namespace {
 
@@ -31,6 +32,10 @@ int main(int argc, char** argv) {
   bool prod = false;
   auto* serve = app.add_subcommand("serve", "Run the HTTP API on HOST:PORT (default 127.0.0.1:4567)");
   serve->add_flag("--prod", prod, "Use PROD_CONNECTION_URL (a trailing `prod` does the same)");
+  std::string handle;
+  auto* dev_token = app.add_subcommand(
+      "dev-token", "Print an access token for a local user, trusted by `serve` outside --prod");
+  dev_token->add_option("--handle", handle, "The user's handle, e.g. andrewbrown")->required();
 
   auto args = normalise_args(argc, argv);
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -44,7 +49,8 @@ int main(int argc, char** argv) {
     auto config = cruddur::core::load_config(cruddur::core::process_env());
     if (db.chosen()) return db.run(config);
     if (serve->parsed()) return cruddur::app::serve(config, prod);
-  } catch (const cruddur::Error& error) {
+    if (dev_token->parsed()) return cruddur::app::dev_token(config, handle);
+  } catch (const std::exception& error) {
     fmt::print(stderr, "cruddur: {}\n", error.what());
     return 2;
   }

@@ -109,6 +109,11 @@ Config load_config(const EnvLookup& env) {
   read_millis(env, "DB_STATEMENT_TIMEOUT_MS", config.db_statement_timeout);
 
   config.db_dir = default_db_dir(env);
+  if (auto dir = env("CRUDDUR_DEV_KEY_DIR")) {
+    config.dev_key_dir = *dir;
+  } else {
+    config.dev_key_dir = (config.db_dir / ".." / ".cruddur" / "dev-jwt").lexically_normal();
+  }
 
   read_string(env, "LOG_FORMAT", config.log_format);
   require_one_of("LOG_FORMAT", config.log_format, {"text", "json"});

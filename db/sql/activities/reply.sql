@@ -1,0 +1,27 @@
+-- activities/reply: the caller's reply to a live activity, and the parent's replies_count bumped
+-- in the same statement (one transaction). The reply as a JSON object; no row when the parent is
+-- missing or expired, or the caller has no users row (then nothing is changed).
+-- returns: value
+-- $1: text cognito_user_id — the caller (token `sub`)
+-- $2: uuid parent_uuid — the activity replied to
+-- $3: text message
+WITH me AS (
+  SELECT uuid, display_name, handle FROM public.users WHERE cognito_user_id = $1::text
+), parent AS (
+  UPDATE public.activities AS p
+  SET replies_count = p.replies_count + 1, updated_at = now()
+  WHERE p.uuid = $2::uuid
+    AND (p.expires_at IS NULL OR p.expires_at > now())
+    AND EXISTS (SELECT 1 FROM me)
+  RETURNING p.uuid
+), inserted AS (
+  INSERT INTO public.activities (user_uuid, message, reply_to_activity_uuid)
+  SELECT me.uuid, $3::text, parent.uuid FROM me, parent
+  RETURNING *
+)
+SELECT row_to_json(a)::text
+FROM (
+  SELECT i.uuid, me.display_name, me.handle, i.message, i.replies_count, i.reposts_count,
+         i.likes_count, i.reply_to_activity_uuid, i.expires_at, i.created_at
+  FROM inserted AS i, me
+) AS a

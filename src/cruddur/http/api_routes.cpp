@@ -1,0 +1,82 @@
+// The Cruddur API routes: thin adapters from requests to services and back.
+#include "cruddur/http/api_routes.hpp"
+
+#include <fmt/format.h>
+
+#include "cruddur/http/router.hpp"
+#include "cruddur/service/activities.hpp"
+#include "cruddur/service/authenticator.hpp"
+#include "cruddur/service/users.hpp"
+
+namespace cruddur::http {
+namespace {
+
+using Response = asio::awaitable<HttpResponse>;
+
+std::optional<std::string_view> authorization(const RequestContext& context) {
+  auto value = context.request().header("Authorization");
+  if (value.empty()) return std::nullopt;
+  return value;
+}
+
+HttpResponse ok(std::string json) { return HttpResponse::json(200, std::move(json)); }
+
+}  // namespace
+
+void add_api_routes(Router& router, ApiServices services) {
+  auto& activities = services.activities;
+  auto& users = services.users;
+  const auto& auth = services.authenticator;
+
+  // The home feed does not depend on who asks, so its token is not verified.
+  router.add("GET", "/api/activities/home", [&activities](RequestContext& context) -> Response {
+    const auto& request = context.request();
+    // Named, not a braced temporary: g++ 12 destroys temporaries inside co_await twice.
+    service::PageRequest wanted{request.query("limit"), request.query("before")};
+    auto page = co_await activities.home(wanted);
+    auto response = ok(std::move(page.json));
+    if (page.next) {
+      response.headers.emplace_back(
+          "Link", fmt::format("</api/activities/home?limit={}&before={}>; rel=\"next\"", page.limit,
+                              *page.next));
+    }
+    co_return response;
+  });
+  router.add("GET", "/api/activities/search", [&activities](RequestContext& context) -> Response {
+    auto term = context.request().query("term");
+    co_return ok(co_await activities.search(term));
+  });
+  router.add("GET", "/api/activities/notifications",
+             [&activities, &auth](RequestContext& context) -> Response {
+               auto caller = auth.required_caller(authorization(context));
+               co_return ok(co_await activities.notifications(caller));
+             });
+  router.add("POST", "/api/activities", [&activities, &auth](RequestContext& context) -> Response {
+    auto caller = auth.required_caller(authorization(context));
+    co_return ok(co_await activities.create(caller, context.request().body));
+  });
+  router.add("POST", "/api/activities/:uuid/reply",
+             [&activities, &auth](RequestContext& context) -> Response {
+               auto caller = auth.required_caller(authorization(context));
+               co_return ok(co_await activities.reply(caller, context.param("uuid"),
+                                                      context.request().body));
+             });
+  router.add("GET", "/api/activities/@:handle", [&activities](RequestContext& context) -> Response {
+    co_return ok(co_await activities.profile(context.param("handle")));
+  });
+  router.add("GET", "/api/activities/@:handle/status/:uuid",
+             [&activities](RequestContext& context) -> Response {
+               co_return ok(co_await activities.show(context.param("handle"), context.param("uuid")));
+             });
+  router.add("GET", "/api/users/@:handle/short", [&users](RequestContext& context) -> Response {
+    co_return ok(co_await users.short_profile(context.param("handle")));
+  });
+  auto update_profile = [&users, &auth](RequestContext& context) -> Response {
+    auto caller = auth.required_caller(authorization(context));
+    co_return ok(co_await users.update_profile(caller, context.request().body));
+  };
+  router.add("POST", "/api/profile/update", update_profile);
+  router.add("PUT", "/api/profile/update", update_profile);
+}
+
+}  // namespace cruddur::http

@@ -1,0 +1,241 @@
+// Activities: validation of the original's rules, feeds with keyset cursors, creates and replies.
+#include "cruddur/service/activities.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <charconv>
+#include <utility>
+#include <vector>
+
+#include "cruddur/aws/base64url.hpp"
+#include "cruddur/db/pool.hpp"
+#include "cruddur/service/errors.hpp"
+#include "json_body.hpp"
+
+namespace cruddur::service {
+namespace {
+
+constexpr unsigned kDefaultLimit = 20;
+constexpr unsigned kMaxLimit = 100;
+constexpr const char* kListLimit = "50";
+constexpr std::size_t kMaxMessage = 280;
+constexpr std::size_t kMaxReply = 1024;
+constexpr std::string_view kFirstPageTime = "infinity";
+constexpr std::string_view kFirstPageUuid = "ffffffff-ffff-ffff-ffff-ffffffffffff";
+
+// The frontend's TTL choices and the intervals Postgres adds to now().
+constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kTtls{{
+    {"30-days", "30 days"},
+    {"7-days", "7 days"},
+    {"3-days", "3 days"},
+    {"1-day", "1 day"},
+    {"12-hours", "12 hours"},
+    {"3-hours", "3 hours"},
+    {"1-hour", "1 hour"},
+}};
+
+unsigned parse_limit(const std::optional<std::string>& text, std::vector<std::string>& errors) {
+  if (!text) return kDefaultLimit;
+  unsigned value = 0;
+  auto* end = text->data() + text->size();
+  auto [ptr, ec] = std::from_chars(text->data(), end, value);
+  if (ec != std::errc{} || ptr != end || value < 1 || value > kMaxLimit) {
+    errors.emplace_back("limit_invalid");
+    return kDefaultLimit;
+  }
+  return value;
+}
+
+struct Cursor {
+  std::string created_at;
+  std::string uuid;
+};
+
+std::string encode_cursor(const Cursor& cursor) {
+  return aws::base64url_encode(cursor.created_at + "|" + cursor.uuid);
+}
+
+std::optional<Cursor> decode_cursor(const std::string& text) {
+  auto raw = aws::base64url_decode(text);
+  if (!raw) return std::nullopt;
+  auto bar = raw->find('|');
+  if (bar == std::string::npos || bar == 0 || bar > 64) return std::nullopt;
+  Cursor cursor{raw->substr(0, bar), raw->substr(bar + 1)};
+  bool plain_time = cursor.created_at.find_first_not_of("0123456789-:.+ TZ") == std::string::npos;
+  if (!plain_time || !is_uuid(cursor.uuid)) return std::nullopt;
+  return cursor;
+}
+
+// The string value of the last `"key":"…"` in a JSON array built by Postgres. Keys are fixed
+// column names and values are escaped, so the text `"key":"` can only be a key.
+std::optional<std::string> last_string_value(std::string_view json, std::string_view key) {
+  auto needle = fmt::format("\"{}\":\"", key);
+  auto at = json.rfind(needle);
+  if (at == std::string_view::npos) return std::nullopt;
+  auto start = at + needle.size();
+  auto end = json.find('"', start);
+  if (end == std::string_view::npos) return std::nullopt;
+  return std::string(json.substr(start, end - start));
+}
+
+// Rows of a feed page: each activity object starts with its `uuid` key.
+std::size_t count_rows(std::string_view json) {
+  std::size_t rows = 0;
+  for (auto at = json.find("{\"uuid\":"); at != std::string_view::npos;
+       at = json.find("{\"uuid\":", at + 1)) {
+    ++rows;
+  }
+  return rows;
+}
+
+std::string like_pattern(const std::string& term) {
+  std::string pattern = "%";
+  for (char c : term) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  pattern += '%';
+  return pattern;
+}
+
+// The cursor of `before`, or the start of the feed when absent (`before_invalid` when malformed).
+// Kept out of the coroutines: g++ 12 miscompiles some aggregate temporaries in coroutine frames.
+Cursor parse_before(const std::optional<std::string>& before, std::vector<std::string>& errors) {
+  if (before) {
+    if (auto decoded = decode_cursor(*before)) return std::move(*decoded);
+    errors.emplace_back("before_invalid");
+  }
+  return Cursor{std::string(kFirstPageTime), std::string(kFirstPageUuid)};
+}
+
+// A page, with the cursor after its last row when it is full.
+FeedPage make_page(std::string json, unsigned limit) {
+  FeedPage page;
+  page.limit = limit;
+  if (count_rows(json) == limit) {
+    auto created_at = last_string_value(json, "created_at");
+    auto uuid = last_string_value(json, "uuid");
+    if (created_at && uuid) page.next = encode_cursor(Cursor{*created_at, *uuid});
+  }
+  page.json = std::move(json);
+  return page;
+}
+
+void require_valid(const std::vector<std::string>& errors) {
+  if (!errors.empty()) throw ValidationError(errors);
+}
+
+}  // namespace
+
+bool is_uuid(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? text[i] != '-' : !std::isxdigit(static_cast<unsigned char>(text[i]))) return false;
+  }
+  return true;
+}
+
+std::size_t code_points(std::string_view utf8) {
+  std::size_t count = 0;
+  for (char c : utf8) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return count;
+}
+
+Activities::Activities(db::Pool& pool, const db::Catalog& catalog)
+    : pool_(pool),
+      home_(catalog.id("activities/home")),
+      profile_(catalog.id("activities/profile")),
+      show_(catalog.id("activities/show")),
+      search_(catalog.id("activities/search")),
+      notifications_(catalog.id("activities/notifications")),
+      create_(catalog.id("activities/create")),
+      reply_(catalog.id("activities/reply")) {}
+
+asio::awaitable<FeedPage> Activities::home(const PageRequest& page) {
+  std::vector<std::string> errors;
+  auto limit = parse_limit(page.limit, errors);
+  auto before = parse_before(page.before, errors);
+  require_valid(errors);
+  db::Params params{std::to_string(limit), std::move(before.created_at), std::move(before.uuid)};
+  auto json = co_await pool_.query_json_array(home_, std::move(params));
+  co_return make_page(std::move(json), limit);
+}
+
+asio::awaitable<std::string> Activities::profile(const std::string& handle) {
+  if (is_blank(handle)) throw ValidationError({"user_handle_blank"});
+  db::Params params{handle, kListLimit};
+  auto json = co_await pool_.query_json_object(profile_, std::move(params));
+  if (!json) throw NotFound(fmt::format("no user @{}", handle));
+  co_return std::move(*json);
+}
+
+asio::awaitable<std::string> Activities::show(const std::string& handle,
+                                              const std::string& activity_uuid) {
+  if (!is_uuid(activity_uuid)) throw NotFound("no such activity");
+  db::Params params{handle, activity_uuid};
+  auto json = co_await pool_.query_json_object(show_, std::move(params));
+  if (!json) throw NotFound("no such activity");
+  co_return std::move(*json);
+}
+
+asio::awaitable<std::string> Activities::search(const std::optional<std::string>& term) {
+  if (is_blank(term)) throw ValidationError({"search_term_blank"});
+  db::Params params{like_pattern(*term), kListLimit};
+  co_return co_await pool_.query_json_array(search_, std::move(params));
+}
+
+asio::awaitable<std::string> Activities::notifications(const Caller& caller) {
+  db::Params params{caller.cognito_user_id, kListLimit};
+  co_return co_await pool_.query_json_array(notifications_, std::move(params));
+}
+
+asio::awaitable<std::string> Activities::create(const Caller& caller, std::string_view body) {
+  auto object = parse_object(body);
+  std::vector<std::string> errors;
+  bool wrong_type = false;
+  auto message = string_field(object, "message", wrong_type);
+  if (wrong_type) {
+    errors.emplace_back("message_invalid");
+  } else if (is_blank(message)) {
+    errors.emplace_back("message_blank");
+  } else if (code_points(*message) > kMaxMessage) {
+    errors.emplace_back("message_exceed_max_chars");
+  }
+  auto ttl = string_field(object, "ttl", wrong_type);
+  std::string_view interval;
+  if (wrong_type) {
+    errors.emplace_back("ttl_invalid");
+  } else if (is_blank(ttl)) {
+    errors.emplace_back("ttl_blank");
+  } else {
+    for (const auto& [name, value] : kTtls) {
+      if (name == *ttl) interval = value;
+    }
+    if (interval.empty()) errors.emplace_back("ttl_invalid");
+  }
+  require_valid(errors);
+  db::Params params{caller.cognito_user_id, std::move(*message), std::string(interval)};
+  auto json = co_await pool_.query_value(create_, std::move(params));
+  if (!json) throw Error("forbidden", "this account has no Cruddur user yet");
+  co_return std::move(*json);
+}
+
+asio::awaitable<std::string> Activities::reply(const Caller& caller,
+                                               const std::string& activity_uuid,
+                                               std::string_view body) {
+  if (!is_uuid(activity_uuid)) throw NotFound("no such activity");
+  auto object = parse_object(body);
+  bool wrong_type = false;
+  auto message = string_field(object, "message", wrong_type);
+  if (wrong_type) throw ValidationError({"message_invalid"});
+  if (is_blank(message)) throw ValidationError({"message_blank"});
+  if (code_points(*message) > kMaxReply) throw ValidationError({"message_exceed_max_chars_1024"});
+  db::Params params{caller.cognito_user_id, activity_uuid, std::move(*message)};
+  auto json = co_await pool_.query_value(reply_, std::move(params));
+  if (!json) throw NotFound("no such activity, or it has expired");
+  co_return std::move(*json);
+}
+
+}  // namespace cruddur::service
