@@ -201,3 +201,32 @@ cruddur_parse_instance_options() {
     shift
   done
 }
+
+# Fills the associative array named $2 with the outputs of CloudFormation stack $1
+# (OutputKey -> OutputValue). Dies when the stack does not exist.
+# shellcheck disable=SC2034 # outputs_out is a nameref to the caller's array
+cruddur_read_stack_outputs() {
+  local stack="$1" key value
+  local -n outputs_out="$2"
+  local text
+  text="$(cruddur_aws cloudformation describe-stacks --stack-name "$stack" \
+    --query 'Stacks[0].Outputs[].[OutputKey,OutputValue]' --output text)" ||
+    cruddur_die "could not read the outputs of stack $stack"
+  while IFS=$'\t' read -r key value; do
+    [[ -n "$key" && "$key" != None ]] && outputs_out["$key"]="$value"
+  done <<<"$text"
+  return 0
+}
+
+# Prints the id of the inbound rule of security group $1 that opens port $2. Used when a stack has
+# no SecurityGroupRuleId output: emulators such as moto cannot resolve Fn::GetAtt
+# AWS::EC2::SecurityGroupIngress.Id, and older stacks may lack the output.
+cruddur_find_ingress_rule() {
+  local ids
+  ids="$(cruddur_aws ec2 describe-security-group-rules --filters "Name=group-id,Values=$1" \
+    --query "SecurityGroupRules[?IsEgress==\`false\` && FromPort==\`$2\`].SecurityGroupRuleId" \
+    --output text)"
+  [[ -n "$ids" && "$ids" != None && "$ids" != *[[:space:]]* ]] ||
+    cruddur_die "expected one inbound rule on port $2 in $1, found: ${ids:-none}"
+  printf '%s\n' "$ids"
+}
