@@ -83,3 +83,15 @@ make_network() {
     --availability-zone "${region}b" --query Subnet.SubnetId --output text)"
   SUBNET_IDS="$s1,$s2"
 }
+
+# check_instance ID WHAT FIELD=VALUE...: one describe of RDS instance ID in moto, then each field
+# (a jq path such as Endpoint.Port; booleans read true/false) must have its value.
+check_instance() {
+  local id="$1" what="$2" json pair
+  shift 2
+  json="$(moto_aws rds describe-db-instances --db-instance-identifier "$id" \
+    --query 'DBInstances[0]' --output json)" || fail "could not describe $id"
+  for pair in "$@"; do
+    assert_eq "$(jq -r ".${pair%%=*}" <<<"$json")" "${pair#*=}" "${pair%%=*} $what"
+  done
+}

@@ -23,12 +23,10 @@ assert_not_contains "$out" "$password" "rds-create output"
 expected=(
   "DBInstanceClass=db.t3.micro" "Engine=postgres" "EngineVersion=14.6" "MasterUsername=cruddurroot"
   "AllocatedStorage=20" "StorageType=gp2" "AvailabilityZone=us-east-1a" "BackupRetentionPeriod=0"
-  "Endpoint.Port=5432" "MultiAZ=False" "DBName=cruddur" "PubliclyAccessible=True"
-  "StorageEncrypted=True" "DeletionProtection=False"
+  "Endpoint.Port=5432" "MultiAZ=false" "DBName=cruddur" "PubliclyAccessible=true"
+  "StorageEncrypted=true" "DeletionProtection=false"
 )
-for pair in "${expected[@]}"; do
-  assert_eq "$(describe "$id" "${pair%%=*}")" "${pair#*=}" "${pair%%=*} of the original's instance"
-done
+check_instance "$id" "of the original's instance" "${expected[@]}"
 pass "rds-create repeats the original's settings"
 
 argv="$(cat "$ARGV_LOG")"
@@ -46,12 +44,10 @@ DB_PASSWORD="$password" "$BIN/rds-create" --id "$id2" --class db.t3.small --engi
   --deletion-protection </dev/null >/dev/null 2>&1 || fail "rds-create with overrides failed"
 expected=(
   "DBInstanceClass=db.t3.small" "EngineVersion=15.4" "MasterUsername=admin1" "AllocatedStorage=30"
-  "StorageType=gp3" "BackupRetentionPeriod=3" "Endpoint.Port=5433" "MultiAZ=True" "DBName=other"
-  "PubliclyAccessible=False" "StorageEncrypted=False" "DeletionProtection=True"
+  "StorageType=gp3" "BackupRetentionPeriod=3" "Endpoint.Port=5433" "MultiAZ=true" "DBName=other"
+  "PubliclyAccessible=false" "StorageEncrypted=false" "DeletionProtection=true"
 )
-for pair in "${expected[@]}"; do
-  assert_eq "$(describe "$id2" "${pair%%=*}")" "${pair#*=}" "${pair%%=*} overridden"
-done
+check_instance "$id2" overridden "${expected[@]}"
 pass "every value of rds-create can be overridden"
 
 # The password asked for on a terminal (twice, not echoed) when DB_PASSWORD is unset. `script`

@@ -47,16 +47,14 @@ describe() {
 expected=(
   "DBInstanceClass=db.t3.micro" "Engine=postgres" "EngineVersion=14.6" "MasterUsername=cruddurroot"
   "AllocatedStorage=20" "StorageType=gp2" "BackupRetentionPeriod=0" "Endpoint.Port=5432"
-  "MultiAZ=False" "DBName=cruddur" "PubliclyAccessible=True" "StorageEncrypted=True"
-  "DeletionProtection=False" "AvailabilityZone=eu-west-1a" "DBInstanceStatus=available"
+  "MultiAZ=false" "DBName=cruddur" "PubliclyAccessible=true" "StorageEncrypted=true"
+  "DeletionProtection=false" "AvailabilityZone=eu-west-1a" "DBInstanceStatus=available"
   "DBSubnetGroup.VpcId=$VPC_ID"
 )
 # Not checked: which security group the instance has. moto 5 reads the instance's groups from a
 # property named VpcSecurityGroupIds, while CloudFormation (and cfn-lint) know only
 # VPCSecurityGroups, so under moto the instance keeps its VPC's default group.
-for pair in "${expected[@]}"; do
-  assert_eq "$(describe "${pair%%=*}")" "${pair#*=}" "${pair%%=*} of the stack's instance"
-done
+check_instance "$id" "of the stack's instance" "${expected[@]}"
 subnets="$(describe 'DBSubnetGroup.Subnets[].SubnetIdentifier' | tr '\t' '\n' | sort | paste -sd,)"
 assert_eq "$subnets" "$(tr ',' '\n' <<<"$SUBNET_IDS" | sort | paste -sd,)" "subnets of the DB subnet group"
 assert_eq "$(stack_output Endpoint)" "$(describe Endpoint.Address)" "Endpoint output"
