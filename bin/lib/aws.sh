@@ -46,8 +46,12 @@ cruddur_need_value() {
 cruddur_aws() {
   local service="$1"
   shift
-  local var="AWS_ENDPOINT_URL_${service^^}"
-  var="${var//-/_}"
+  # Service-specific variables are named as aws CLI v2 names them (from the service id).
+  local var
+  case "$service" in
+    secretsmanager) var=AWS_ENDPOINT_URL_SECRETS_MANAGER ;;
+    *) var="AWS_ENDPOINT_URL_${service^^}" ;;
+  esac
   local endpoint="${!var:-${AWS_ENDPOINT_URL:-}}"
   local -a args=()
   if [[ -n "$endpoint" ]]; then

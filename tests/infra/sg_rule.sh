@@ -42,6 +42,12 @@ pass "GITPOD_IP wins over MY_IP"
 assert_eq "$(rule "$DB_SG_RULE_ID")" $'203.0.113.10/32\ttcp\t5432\t5432\tdev laptop, home {wifi}' "rule after --ip"
 pass "--ip and a description with commas and braces"
 
+# A service-specific endpoint variable alone (as aws CLI v2 names them) is honoured too.
+env -u AWS_ENDPOINT_URL AWS_ENDPOINT_URL_EC2="$CRUDDUR_TEST_MOTO_URL" MY_IP=203.0.113.12 \
+  "$BIN/rds-update-sg-rule" >/dev/null 2>&1 || fail "with AWS_ENDPOINT_URL_EC2 only"
+assert_eq "$(rule "$DB_SG_RULE_ID")" $'203.0.113.12/32\ttcp\t5432\t5432\tGitpod' "rule after AWS_ENDPOINT_URL_EC2"
+pass "AWS_ENDPOINT_URL_EC2 alone reaches moto"
+
 # Detection, pointed at a local file instead of the internet.
 printf '203.0.113.11\n' >"$WORK/what-is-my-ip"
 CRUDDUR_MY_IP_URL="file://$WORK/what-is-my-ip" "$BIN/rds-update-sg-rule" >/dev/null 2>&1 ||
