@@ -111,4 +111,19 @@ url="$("$BIN/rds-connection-url" --instance "$id" 2>/dev/null)" || fail "rds-con
 assert_eq "$url" "postgresql://cruddurroot@$host:5432/cruddur?sslmode=verify-full&sslrootcert=$bundle" "URL from --instance"
 pass "rds-connection-url --instance"
 
-moto_aws cloudformation delete-stack --stack-name "$stack" >/dev/null 2>&1 || true
+# Without --vpc-id / --subnet-ids: the region's default VPC and all its subnets.
+default_vpc="$(moto_aws ec2 describe-vpcs --filters Name=is-default,Values=true --query 'Vpcs[0].VpcId' --output text)"
+default_subnets="$(moto_aws ec2 describe-subnets --filters "Name=vpc-id,Values=$default_vpc" \
+  --query 'Subnets[].SubnetId' --output text | tr '\t' '\n' | sort | paste -sd,)"
+DB_PASSWORD="$password" MY_IP=198.51.100.24 "$BIN/rds-deploy" --stack-name "$stack-default" \
+  --template "$template" --param "DBInstanceIdentifier=$id-default" </dev/null >/dev/null 2>"$WORK/deploy.err" ||
+  fail "rds-deploy in the default VPC failed: $(cat "$WORK/deploy.err")"
+check_instance "$id-default" "in the default VPC" "DBSubnetGroup.VpcId=$default_vpc"
+subnets="$(moto_aws rds describe-db-instances --db-instance-identifier "$id-default" \
+  --query 'DBInstances[0].DBSubnetGroup.Subnets[].SubnetIdentifier' --output text | tr '\t' '\n' | sort | paste -sd,)"
+assert_eq "$subnets" "$default_subnets" "subnets of the default VPC's DB subnet group"
+pass "without --vpc-id the stack goes into the default VPC and all its subnets"
+
+for name in "$stack" "$stack-default"; do
+  moto_aws cloudformation delete-stack --stack-name "$name" >/dev/null 2>&1 || true
+done
