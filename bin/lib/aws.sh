@@ -222,15 +222,16 @@ cruddur_read_stack_outputs() {
   return 0
 }
 
-# Prints the id of the inbound rule of security group $1 that opens port $2. Used when a stack has
-# no SecurityGroupRuleId output: emulators such as moto cannot resolve Fn::GetAtt
+# Prints the id of the inbound CIDR rule of security group $1 that opens port $2 (rules whose
+# source is another security group, such as the Lambda's, are not it). Used when a stack has no
+# SecurityGroupRuleId output: emulators such as moto cannot resolve Fn::GetAtt
 # AWS::EC2::SecurityGroupIngress.Id, and older stacks may lack the output.
 cruddur_find_ingress_rule() {
   local ids
   ids="$(cruddur_aws ec2 describe-security-group-rules --filters "Name=group-id,Values=$1" \
-    --query "SecurityGroupRules[?IsEgress==\`false\` && FromPort==\`$2\`].SecurityGroupRuleId" \
+    --query "SecurityGroupRules[?IsEgress==\`false\` && FromPort==\`$2\` && CidrIpv4!=null].SecurityGroupRuleId" \
     --output text)"
   [[ -n "$ids" && "$ids" != None && "$ids" != *[[:space:]]* ]] ||
-    cruddur_die "expected one inbound rule on port $2 in $1, found: ${ids:-none}"
+    cruddur_die "expected one inbound IPv4 CIDR rule on port $2 in $1, found: ${ids:-none}"
   printf '%s\n' "$ids"
 }

@@ -68,6 +68,19 @@ rule() {
 assert_eq "$(rule "$DB_SG_RULE_ID")" "$DB_SG_ID"$'\t198.51.100.23/32\ttcp\t5432\t5432\tGitpod' "the stack's rule"
 pass "DB_SG_RULE_ID names the stack's rule for MY_IP/32 on 5432"
 
+# The Lambda stack adds a rule on the same port whose source is its own security group; the
+# rule-id lookup rds-deploy falls back on must still find only the developer's CIDR rule.
+lambda_sg="$(moto_aws ec2 create-security-group --group-name "lambda-$RUN_ID" --description lambda \
+  --vpc-id "$VPC_ID" --query GroupId --output text)"
+moto_aws ec2 authorize-security-group-ingress --group-id "$DB_SG_ID" --protocol tcp --port 5432 \
+  --source-group "$lambda_sg" >/dev/null
+found="$(bash -c 'source "$1/lib/aws.sh"; cruddur_find_ingress_rule "$2" 5432' _ "$BIN" "$DB_SG_ID")" ||
+  fail "the rule lookup failed beside the Lambda's rule"
+assert_eq "$found" "$DB_SG_RULE_ID" "rule found beside the Lambda's rule"
+assert_eq "$(stack_output VpcId)" "$VPC_ID" "VpcId output"
+assert_eq "$(stack_output SubnetIds)" "$SUBNET_IDS" "SubnetIds output"
+pass "the rule lookup ignores a security-group-sourced rule; VPC and subnets are outputs"
+
 secret="$(stack_output MasterUserSecret)"
 secret_json="$(moto_aws secretsmanager get-secret-value --secret-id "$secret" --query SecretString --output text)"
 assert_eq "$(jq -r .password <<<"$secret_json")" "$password" "password in the secret"
