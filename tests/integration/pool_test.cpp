@@ -277,17 +277,17 @@ TEST_F(PgTest, WritesReportTypedErrorsAndAffectedRows) {
       "unique_violation"));
   EXPECT_TRUE(throws_code<CheckViolation>(
       [&] {
-        run(pool.query_json_object(id("activities/create"),
-                                   {"londo", std::string(281, 'x'), "1 day"}));
+        run(pool.query_value(id("activities/create"),
+                             {"MOCK-londo", std::string(281, 'x'), "1 day"}));
       },
       "check_violation"));
   EXPECT_TRUE(throws_code<DataError>(
-      [&] { run(pool.query_json_object(id("activities/create"), {"londo", "hi", "soon"})); },
+      [&] { run(pool.query_value(id("activities/create"), {"MOCK-londo", "hi", "soon"})); },
       "data_error"));
-  auto created = run(pool.query_json_object(id("activities/create"), {"londo", "hello", "1 day"}));
+  auto created = run(pool.query_value(id("activities/create"), {"MOCK-londo", "hello", "1 day"}));
   ASSERT_TRUE(created.has_value());
   EXPECT_EQ(nlohmann::json::parse(*created)["message"], "hello");
-  EXPECT_FALSE(run(pool.query_json_object(id("activities/create"), {"nobody", "hi", "1 day"})));
+  EXPECT_FALSE(run(pool.query_value(id("activities/create"), {"MOCK-nobody", "hi", "1 day"})));
   EXPECT_TRUE(throws_code<Error>([&] { run(pool.query_json_array(id("users/short"), {"x"})); },
                                  "catalog_misuse"));
   EXPECT_TRUE(throws_code<Error>([&] { run(pool.query_json_object(id("users/short"), {})); },
