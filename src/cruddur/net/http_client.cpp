@@ -89,6 +89,14 @@ HttpResult to_result(bhttp::response<bhttp::string_body>&& response) {
   return out;
 }
 
+// Cancels the resolution when the timer expires. (A plain function: lambdas made inside
+// coroutines are miscompiled by g++ 12.)
+void cancel_at_expiry(asio::steady_timer& timer, std::shared_ptr<tcp::resolver> resolver) {
+  timer.async_wait([resolver](const boost::system::error_code& ec) {
+    if (!ec) resolver->cancel();
+  });
+}
+
 }  // namespace
 
 std::optional<std::string> HttpResult::header(std::string_view name) const {
@@ -152,9 +160,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
                                 Clock::time_point deadline) {
     auto resolver = std::make_shared<tcp::resolver>(connection.strand);
     asio::steady_timer resolve_timer(connection.strand, deadline);
-    resolve_timer.async_wait([resolver](const boost::system::error_code& ec) {
-      if (!ec) resolver->cancel();
-    });
+    cancel_at_expiry(resolve_timer, resolver);
     beast::error_code ec;
     auto endpoints = co_await resolver->async_resolve(url.host, std::to_string(url.port),
                                                       redirect_error(use_awaitable, ec));
