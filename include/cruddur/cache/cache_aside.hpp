@@ -1,0 +1,60 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "cruddur/cache/cache.hpp"
+
+namespace cruddur::cache {
+
+/// Read-aside caching with single-flight: on a miss, concurrent callers for the same key in this
+/// process await ONE loader call, whose result is returned to all of them and stored with the TTL.
+/// Use it over a SafeCache so that cache trouble is a miss and not an error.
+/// Thread-safe. Must outlive the calls in progress.
+class CacheAside {
+ public:
+  /// Produces the value on a miss (e.g. the feed's JSON from Postgres).
+  using Loader = std::function<asio::awaitable<std::string>()>;
+
+  explicit CacheAside(Cache& cache);
+  ~CacheAside();
+
+  /// The cached value, or the loader's result (then cached for `ttl`). A loader exception reaches
+  /// every caller waiting on that load and nothing is cached. A load that overlaps an
+  /// invalidate() is returned but not cached, so a write is never hidden by a load that started
+  /// before it. Cache errors propagate as the cache throws them (none, over a SafeCache).
+  asio::awaitable<std::string> get_or_load(std::string key, std::chrono::seconds ttl,
+                                           Loader loader);
+
+  /// Invalidates after a write: loads in progress will not be cached, later calls do not join
+  /// them, and the keys are deleted from the cache. Throws what the cache's del throws (over a
+  /// SafeCache: CacheError("cache_invalidation_failed")); the write must then not be acknowledged.
+  asio::awaitable<void> invalidate(std::vector<std::string> keys);
+
+  /// Loads in progress (for tests and metrics).
+  [[nodiscard]] std::size_t loads_in_flight() const;
+
+ private:
+  struct Flight;
+  asio::awaitable<std::string> lead(std::string key, std::chrono::seconds ttl, Loader loader,
+                                    std::shared_ptr<Flight> flight);
+  // Runs on the flight's strand: the loader's result once it is there.
+  static asio::awaitable<std::string> await_flight(std::shared_ptr<Flight> flight);
+  asio::awaitable<void> delete_quietly(std::string key);
+  // Hands the load's result to the waiters (on the flight's strand).
+  static void complete(const std::shared_ptr<Flight>& flight, std::string value,
+                       std::exception_ptr error);
+
+  Cache& cache_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<Flight>> flights_;
+  std::atomic<std::uint64_t> epoch_{0};  // bumped by every invalidate
+};
+
+}  // namespace cruddur::cache

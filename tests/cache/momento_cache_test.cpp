@@ -1,0 +1,151 @@
+// The Momento backend against fake_momento (an in-test fake of Momento's documented HTTP API):
+// hit, miss, set with ttl_seconds in seconds, delete, key encoding, 401, 429, 5xx, slow answers.
+#include <gtest/gtest.h>
+
+#include <boost/asio/use_future.hpp>
+
+#include "cruddur/cache/factory.hpp"
+#include "cruddur/cache/safe_cache.hpp"
+#include "fake_momento.hpp"
+
+namespace {
+
+using cruddur::cache::CacheError;
+using cruddur::cache::CacheSettings;
+using cruddur::cache::SafeCache;
+using cruddur::cache::SafeCacheOptions;
+using cruddur::test::FakeMomento;
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+constexpr const char* kToken = "fake-momento-token-do-not-log";
+
+template <class T>
+T run(asio::io_context& io, asio::awaitable<T> work) {
+  auto future = asio::co_spawn(io, std::move(work), asio::use_future);
+  io.restart();
+  while (future.wait_for(0s) != std::future_status::ready) io.run_one();
+  return future.get();
+}
+
+class MomentoCacheTest : public ::testing::Test {
+ protected:
+  MomentoCacheTest() : fake_(kToken) {}
+
+  std::shared_ptr<cruddur::cache::Cache> make(const std::string& token = kToken,
+                                              std::chrono::milliseconds timeout = 2s) {
+    CacheSettings settings;
+    settings.url = "momento://cruddur-feeds";
+    settings.momento_api_key = token;
+    settings.momento_endpoint = fake_.base_url();
+    settings.operation_timeout = timeout;
+    return cruddur::cache::make_cache(io_.get_executor(), settings);
+  }
+
+  std::string failure_code(asio::awaitable<void> call) {
+    try {
+      run(io_, std::move(call));
+    } catch (const CacheError& error) {
+      EXPECT_EQ(std::string(error.what()).find(kToken), std::string::npos) << error.what();
+      return error.code();
+    }
+    return "no error";
+  }
+
+  FakeMomento fake_;
+  asio::io_context io_;
+};
+
+TEST_F(MomentoCacheTest, MissSetHitDelete) {
+  auto cache = make();
+  EXPECT_EQ(cache->backend(), "momento");
+  EXPECT_EQ(run(io_, cache->get("home")), std::nullopt);
+  run(io_, cache->set("home", R"([{"uuid":"1"}])", 60s));
+  EXPECT_EQ(fake_.stored("cruddur-feeds", "home"), R"([{"uuid":"1"}])");
+  EXPECT_EQ(run(io_, cache->get("home")), R"([{"uuid":"1"}])");
+  run(io_, cache->del({"home", "never-set"}));
+  EXPECT_EQ(run(io_, cache->get("home")), std::nullopt);
+}
+
+TEST_F(MomentoCacheTest, TtlIsSentInSeconds) {
+  auto cache = make();
+  run(io_, cache->set("short", "v", 90s));
+  EXPECT_EQ(fake_.ttl_of("cruddur-feeds", "short"), 90);
+  run(io_, cache->set("day", "v", std::chrono::hours(24)));
+  EXPECT_EQ(fake_.ttl_of("cruddur-feeds", "day"), 86'400);
+}
+
+TEST_F(MomentoCacheTest, KeysAreUrlEncoded) {
+  auto cache = make();
+  const std::string key = "activities/@andrew brown?x=1&y=é";
+  run(io_, cache->set(key, "v", 60s));
+  EXPECT_EQ(fake_.stored("cruddur-feeds", key), "v");
+  EXPECT_EQ(run(io_, cache->get(key)), "v");
+}
+
+TEST_F(MomentoCacheTest, WrongTokenIsUnauthorized) {
+  auto cache = make("not-the-token");
+  try {
+    run(io_, cache->get("home"));
+    ADD_FAILURE() << "a wrong token was accepted";
+  } catch (const CacheError& error) {
+    EXPECT_EQ(error.code(), "cache_unauthorized");
+    EXPECT_EQ(std::string(error.what()).find("not-the-token"), std::string::npos);
+  }
+}
+
+TEST_F(MomentoCacheTest, StatusesMapToTypedErrors) {
+  auto cache = make();
+  fake_.force_status(429);
+  EXPECT_EQ(failure_code(cache->set("k", "v", 60s)), "cache_throttled");
+  fake_.force_status(500);
+  EXPECT_EQ(failure_code(cache->del({"k"})), "cache_unavailable");
+  fake_.force_status(503);
+  EXPECT_EQ(failure_code(cache->set("k", "v", 60s)), "cache_unavailable");
+  fake_.force_status(403);
+  EXPECT_EQ(failure_code(cache->set("k", "v", 60s)), "cache_unauthorized");
+  fake_.force_status(400);
+  EXPECT_EQ(failure_code(cache->set("k", "v", 60s)), "cache_rejected");
+  fake_.force_status(std::nullopt);
+  run(io_, cache->set("k", "v", 60s));
+  EXPECT_EQ(run(io_, cache->get("k")), "v");
+}
+
+TEST_F(MomentoCacheTest, ErrorsAndSlowAnswersAreMissesBehindSafeCache) {
+  SafeCacheOptions options;
+  options.budget = 50ms;
+  SafeCache cache(make(kToken, 500ms), options);
+  run(io_, cache.set("home", "[]", 60s));
+  EXPECT_EQ(run(io_, cache.get("home")), "[]");
+
+  fake_.force_status(500);
+  EXPECT_EQ(run(io_, cache.get("home")), std::nullopt);
+  fake_.force_status(429);
+  EXPECT_EQ(run(io_, cache.get("home")), std::nullopt);
+  fake_.force_status(std::nullopt);
+
+  fake_.delay(2s);
+  EXPECT_EQ(run(io_, cache.get("home")), std::nullopt);
+  EXPECT_THROW(run(io_, cache.del({"home"})), CacheError);  // 500 ms backend timeout < 2 s
+  auto stats = cache.stats();
+  EXPECT_EQ(stats.hits, 1u);
+  EXPECT_EQ(stats.errors, 2u);
+  EXPECT_GE(stats.timeouts, 1u);
+  EXPECT_EQ(stats.invalidation_failures, 1u);
+}
+
+TEST_F(MomentoCacheTest, UnreachableEndpointIsUnavailable) {
+  CacheSettings settings;
+  settings.url = "momento://c";
+  settings.momento_api_key = kToken;
+  settings.momento_endpoint = "http://127.0.0.1:1";
+  auto cache = cruddur::cache::make_cache(io_.get_executor(), settings);
+  try {
+    run(io_, cache->get("k"));
+    ADD_FAILURE() << "no error from an unreachable endpoint";
+  } catch (const CacheError& error) {
+    EXPECT_EQ(error.code(), "cache_unavailable");
+  }
+}
+
+}  // namespace
