@@ -5,9 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/use_future.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>

@@ -2,9 +2,6 @@
 // Private to the db layer: one non-blocking, pipelined libpq connection of the Pool, and the
 // request it carries. Everything here runs on the pool's strand.
 
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/strand.hpp>
-
 #include <chrono>
 #include <deque>
 #include <exception>
