@@ -95,7 +95,8 @@ class Transaction {
  private:
   friend class Pool;
   Transaction(std::shared_ptr<PoolImpl> impl, std::shared_ptr<PoolConnection> connection);
-  void finish() noexcept;
+  void finish() noexcept;   ///< gives the connection back (it is checked first)
+  void abandon() noexcept;  ///< discards the connection
   std::shared_ptr<PoolImpl> impl_;
   std::shared_ptr<PoolConnection> connection_;
 };

@@ -559,14 +559,16 @@ Transaction::Transaction(Transaction&& other) noexcept
 
 Transaction& Transaction::operator=(Transaction&& other) noexcept {
   if (this != &other) {
-    this->~Transaction();
+    abandon();
     impl_ = std::move(other.impl_);
     connection_ = std::move(other.connection_);
   }
   return *this;
 }
 
-Transaction::~Transaction() {
+Transaction::~Transaction() { abandon(); }
+
+void Transaction::abandon() noexcept {
   if (!connection_) return;
   asio::post(impl_->strand(), [impl = impl_, connection = std::move(connection_)] {
     impl->abandon(connection);
