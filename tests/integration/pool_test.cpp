@@ -225,6 +225,33 @@ TEST_F(PgTest, KilledConnectionsFailFastThenThePoolReconnects) {
   EXPECT_EQ(stats.discards[static_cast<std::size_t>(DiscardReason::broken)], 4U);
 }
 
+TEST_F(PgTest, ConnectionsRetireAfterTheirLifetimeAndAreCheckedWhenIdle) {
+  auto options = this->options(2);
+  options.max_lifetime = milliseconds(300);
+  options.idle_check_after = milliseconds(50);
+  auto& pool = make_pool(options);
+  const auto lifetime = static_cast<std::size_t>(DiscardReason::lifetime);
+  for (int i = 0; i < 2000 && pool.stats().discards[lifetime] < 2; ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  EXPECT_GE(pool.stats().discards[lifetime], 2U);
+
+  auto admin = Connection::open(admin_url_);
+  bool checked = false;
+  for (int i = 0; i < 2000 && !checked; ++i) {
+    checked = admin.exec_params("SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND "
+                                "application_name = 'cruddur' AND query = 'SELECT 1'",
+                                {database_})
+                  .one_field() != "0";
+    if (!checked) std::this_thread::sleep_for(milliseconds(10));
+  }
+  EXPECT_TRUE(checked) << "no liveness check reached the server";
+  EXPECT_TRUE(run(pool.query_json_object(id("users/short"), {"londo"})).has_value());
+  auto stats = settled(pool);
+  EXPECT_EQ(stats.idle, 2U);
+  EXPECT_EQ(stats.discards[static_cast<std::size_t>(DiscardReason::broken)], 0U);
+}
+
 TEST_F(PgTest, StatementTimeoutIsHonoured) {
   auto options = this->options(1);
   options.statement_timeout = milliseconds(100);
