@@ -16,6 +16,7 @@
 
 #include "cruddur/core/asio.hpp"
 #include "cruddur/core/error.hpp"
+#include "cruddur/core/log.hpp"
 #include "cruddur/db/catalog.hpp"
 #include "cruddur/db/connection.hpp"
 #include "cruddur/db/conninfo.hpp"
@@ -201,6 +202,7 @@ void pool(const Args& args) {
 
 int main(int argc, char** argv) {
   try {
+    core::init_logging("text", "warn");  // the pool's routine closing lines would drown the figures
     auto args = parse(argc, argv);
     if (args.command == "prepare") prepare(args);
     else if (args.command == "drop") drop(args);
