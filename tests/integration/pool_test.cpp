@@ -71,6 +71,21 @@ TEST_F(PgTest, EveryCatalogStatementPreparesOnAFreshSchema) {
   EXPECT_EQ(settled(pool).idle, 4U);
 }
 
+TEST_F(PgTest, ACatalogThatDoesNotMatchTheSchemaFailsFastNamingTheStatement) {
+  Connection::open(url_).exec("DROP TABLE activities");
+  auto& pool = make_pool(options(2));
+  try {
+    run(pool.query_json_object(id("users/short"), {"londo"}));
+    ADD_FAILURE() << "the pool served a catalog that cannot be prepared";
+  } catch (const UndefinedObject& error) {
+    EXPECT_NE(std::string(error.what()).find("preparing activities/"), std::string::npos)
+        << error.what();
+    EXPECT_EQ(error.sqlstate(), "42P01");
+  }
+  EXPECT_GE(pool.stats().connect_failures, 1U);
+  EXPECT_EQ(pool.stats().idle, 0U);
+}
+
 TEST_F(PgTest, SessionsRunInUtcAsCruddurWithTheStatementTimeout) {
   auto options = this->options(1);
   options.statement_timeout = milliseconds(1234);

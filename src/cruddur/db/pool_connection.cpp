@@ -253,13 +253,18 @@ void PoolConnection::process() {
 void PoolConnection::finish(std::unique_ptr<Request> request) {
   if (request->kind == Request::Kind::setup) {
     if (request->result) {
+      // Same typed error as the server's, with the statement named (the schema is not migrated,
+      // or a catalog file has a typo).
+      const PGresult* result = request->result.get();
+      const char* sqlstate = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+      const char* message = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
       try {
-        check_result(request->result.get(), conn_.get());
-        throw SqlError("preparing the catalog failed");
-      } catch (const DbError& error) {
-        auto name = catalog_.statements().at(request->failed_at).name;
-        fail(std::make_exception_ptr(SqlError(
-            fmt::format("preparing {} failed: {}", name, error.what()), error.sqlstate())));
+        throw_for_sqlstate(sqlstate == nullptr ? "" : sqlstate,
+                           fmt::format("preparing {} failed: {}",
+                                       catalog_.statements().at(request->failed_at).name,
+                                       message == nullptr ? "unknown error" : message));
+      } catch (const DbError&) {
+        fail(std::current_exception());
       }
       return;
     }
