@@ -267,6 +267,20 @@ TEST_F(PgTest, ConnectionsRetireAfterTheirLifetimeAndAreCheckedWhenIdle) {
   EXPECT_EQ(stats.discards[static_cast<std::size_t>(DiscardReason::broken)], 0U);
 }
 
+TEST_F(PgTest, CloseLeavesNoWorkSoTheIoContextStops) {
+  asio::io_context io;
+  Pool pool(io.get_executor(), *catalog_, options(2));
+  auto first = asio::co_spawn(io, pool.query_json_object(id("users/short"), {"londo"}),
+                              asio::use_future);
+  std::thread runner([&io] { io.run(); });  // no work guard: returns when the pool is idle-free
+  EXPECT_TRUE(first.get().has_value());
+  pool.close();
+  runner.join();  // hangs (and the test times out) if the pool left a timer or a wait behind
+  auto stats = pool.stats();
+  EXPECT_EQ(stats.idle + stats.busy, 0U);
+  EXPECT_EQ(stats.discards[static_cast<std::size_t>(DiscardReason::closed)], 2U);
+}
+
 TEST_F(PgTest, StatementTimeoutIsHonoured) {
   auto options = this->options(1);
   options.statement_timeout = milliseconds(100);
