@@ -49,7 +49,9 @@ struct Args {
 
 Args parse(int argc, char** argv) {
   Args args;
-  if (argc < 2) throw Error("usage", "usage: cruddur_bench_pool prepare|drop|pool|pgbench-script|pgbench --url URL ...");
+  if (argc < 2)
+    throw Error("usage",
+                "usage: cruddur_bench_pool prepare|drop|pool|pgbench-script|pgbench --url URL ...");
   args.command = argv[1];
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
@@ -115,8 +117,8 @@ void prepare(const Args& args) {
 
 void drop(const Args& args) {
   auto admin = db::Connection::open(args.get("url"));
-  admin.exec("DROP DATABASE IF EXISTS " + admin.quote_identifier(args.get("database")) +
-             " WITH (FORCE)");
+  admin.exec("DROP DATABASE IF EXISTS " + admin.quote_identifier(args.get("database"))
+             + " WITH (FORCE)");
 }
 
 // The wrapped statement with $n written as pgbench variables :pn.
@@ -125,7 +127,8 @@ void pgbench_script(const Args& args) {
   const auto& sql = catalog.at(catalog.id(kStatement)).sql;
   std::string out;
   for (std::size_t i = 0; i < sql.size(); ++i) {
-    if (sql[i] == '$' && i + 1 < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i + 1]))) {
+    if (sql[i] == '$' && i + 1 < sql.size()
+        && std::isdigit(static_cast<unsigned char>(sql[i + 1]))) {
       out += ":p";
     } else {
       out += sql[i] == '\n' ? ' ' : sql[i];
@@ -166,18 +169,21 @@ void pool(const Args& args) {
   std::atomic<bool> stop{false};
   std::atomic<unsigned> running{clients};
   for (unsigned i = 0; i < clients; ++i) {
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-      while (!stop) {
-        try {
-          auto feed = co_await pool.query_json_array(statement, kParams);
-          if (feed.size() < 3) ++failed;
-        } catch (const std::exception& error) {
-          if (failed++ == 0) std::cerr << "query failed: " << error.what() << "\n";
-        }
-        ++done;
-      }
-      --running;
-    }, asio::detached);
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          while (!stop) {
+            try {
+              auto feed = co_await pool.query_json_array(statement, kParams);
+              if (feed.size() < 3) ++failed;
+            } catch (const std::exception& error) {
+              if (failed++ == 0) std::cerr << "query failed: " << error.what() << "\n";
+            }
+            ++done;
+          }
+          --running;
+        },
+        asio::detached);
   }
   std::vector<std::thread> workers;
   for (unsigned i = 0; i < threads; ++i) workers.emplace_back([&] { io.run(); });
@@ -204,12 +210,18 @@ int main(int argc, char** argv) {
   try {
     core::init_logging("text", "warn");  // the pool's routine closing lines would drown the figures
     auto args = parse(argc, argv);
-    if (args.command == "prepare") prepare(args);
-    else if (args.command == "drop") drop(args);
-    else if (args.command == "pool") pool(args);
-    else if (args.command == "pgbench-script") pgbench_script(args);
-    else if (args.command == "pgbench") pgbench(args);
-    else throw Error("usage", "unknown command " + args.command);
+    if (args.command == "prepare")
+      prepare(args);
+    else if (args.command == "drop")
+      drop(args);
+    else if (args.command == "pool")
+      pool(args);
+    else if (args.command == "pgbench-script")
+      pgbench_script(args);
+    else if (args.command == "pgbench")
+      pgbench(args);
+    else
+      throw Error("usage", "unknown command " + args.command);
   } catch (const std::exception& error) {
     std::cerr << "cruddur_bench_pool: " << error.what() << "\n";
     return 2;

@@ -1,8 +1,7 @@
 // Integration tests of the async pool and the SQL catalog against a real PostgreSQL 15.
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "cruddur/db/errors.hpp"
 #include "pg_fixture.hpp"
@@ -24,9 +23,9 @@ std::string shell_quote(const std::string& text) {
 std::string psql(const std::string& url, const std::string& sql, const std::string& execute) {
   ConnInfo info(url);
   ::setenv("PGPASSWORD", info.get("password").c_str(), 1);  // not on the command line
-  std::string command = "psql -XAtq -v ON_ERROR_STOP=1 -d " + shell_quote(info.without_password()) +
-                        " -c " + shell_quote("PREPARE s AS " + sql) + " -c " +
-                        shell_quote("EXECUTE s" + execute);
+  std::string command = "psql -XAtq -v ON_ERROR_STOP=1 -d " + shell_quote(info.without_password())
+                        + " -c " + shell_quote("PREPARE s AS " + sql) + " -c "
+                        + shell_quote("EXECUTE s" + execute);
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
   std::string out;
   char buffer[4096];
@@ -107,14 +106,15 @@ TEST_F(PgTest, JsonIsByteIdenticalToPsql) {
   EXPECT_NE(feed.find("+00:00"), std::string::npos) << "timestamps carry the UTC offset";
   EXPECT_EQ(feed.find("\"expired\""), std::string::npos) << "expired cruds are hidden";
   for (std::size_t i = 1; i < rows.size(); ++i) {
-    EXPECT_GE(rows[i - 1]["created_at"].get<std::string>(), rows[i]["created_at"].get<std::string>());
+    EXPECT_GE(rows[i - 1]["created_at"].get<std::string>(),
+              rows[i]["created_at"].get<std::string>());
   }
 
   // The next page starts strictly after the cursor of the last row.
   const auto& last = rows.back();
-  auto next = nlohmann::json::parse(run(pool.query_json_array(
-      id("activities/home"), {"20", last["created_at"].get<std::string>(),
-                              last["uuid"].get<std::string>()})));
+  auto next = nlohmann::json::parse(
+      run(pool.query_json_array(id("activities/home"), {"20", last["created_at"].get<std::string>(),
+                                                        last["uuid"].get<std::string>()})));
   EXPECT_EQ(next.size(), 12U);  // 30 + 2 seed activities, 20 on the first page
   EXPECT_EQ(run(pool.query_json_array(id("activities/home"), {"20", "-infinity", kFirstPage[2]})),
             "[]");
@@ -254,10 +254,13 @@ TEST_F(PgTest, ConnectionsRetireAfterTheirLifetimeAndAreCheckedWhenIdle) {
   auto admin = Connection::open(admin_url_);
   bool checked = false;
   for (int i = 0; i < 2000 && !checked; ++i) {
-    checked = admin.exec_params("SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND "
-                                "application_name = 'cruddur' AND query = 'SELECT 1'",
-                                {database_})
-                  .one_field() != "0";
+    checked = admin
+                  .exec_params(
+                      "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND "
+                      "application_name = 'cruddur' AND query = 'SELECT 1'",
+                      {database_})
+                  .one_field()
+              != "0";
     if (!checked) std::this_thread::sleep_for(milliseconds(10));
   }
   EXPECT_TRUE(checked) << "no liveness check reached the server";
@@ -270,8 +273,8 @@ TEST_F(PgTest, ConnectionsRetireAfterTheirLifetimeAndAreCheckedWhenIdle) {
 TEST_F(PgTest, CloseLeavesNoWorkSoTheIoContextStops) {
   asio::io_context io;
   Pool pool(io.get_executor(), *catalog_, options(2));
-  auto first = asio::co_spawn(io, pool.query_json_object(id("users/short"), {"londo"}),
-                              asio::use_future);
+  auto first =
+      asio::co_spawn(io, pool.query_json_object(id("users/short"), {"londo"}), asio::use_future);
   std::thread runner([&io] { io.run(); });  // no work guard: returns when the pool is idle-free
   EXPECT_TRUE(first.get().has_value());
   pool.close();
@@ -310,8 +313,8 @@ TEST_F(PgTest, InjectionStringsRoundTripAsData) {
     EXPECT_EQ(nlohmann::json::parse(*object)["value"], text);
     EXPECT_FALSE(run(pool.query_json_object(id("users/short"), {text})).has_value());
   }
-  auto created = run(pool.execute_returning(
-      id("users/create"), {hostile[0], "hostile", "h@example.com", hostile[1]}));
+  auto created = run(pool.execute_returning(id("users/create"),
+                                            {hostile[0], "hostile", "h@example.com", hostile[1]}));
   ASSERT_EQ(created.rows.size(), 1U);
   EXPECT_EQ(created.columns, (std::vector<std::string>{"uuid", "handle"}));
   EXPECT_EQ(created.rows[0][1], "hostile");
@@ -338,7 +341,9 @@ TEST_F(PgTest, WritesReportTypedErrorsAndAffectedRows) {
       },
       "check_violation"));
   EXPECT_TRUE(throws_code<DataError>(
-      [&] { run(pool.query_json_object(id("activities/create"), {"londo", "hi", "soon"})); },
+      [&] {
+        run(pool.query_json_object(id("activities/create"), {"londo", "hi", "soon"}));
+      },
       "data_error"));
   auto created = run(pool.query_json_object(id("activities/create"), {"londo", "hello", "1 day"}));
   ASSERT_TRUE(created.has_value());

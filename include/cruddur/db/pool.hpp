@@ -55,12 +55,12 @@ struct PoolOptions {
 
 /// A consistent-enough snapshot (each field is read atomically). Readable from any thread.
 struct PoolStats {
-  unsigned size = 0;        ///< configured connections
-  unsigned idle = 0;        ///< connected, nothing in flight, not leased
-  unsigned busy = 0;        ///< connected with requests in flight or leased to a transaction
-  unsigned connecting = 0;  ///< connecting, preparing, or waiting to reconnect
-  unsigned waiting = 0;     ///< requests queued for a connection
-  std::uint64_t requests = 0;          ///< requests submitted (statements, transactions, leases)
+  unsigned size = 0;           ///< configured connections
+  unsigned idle = 0;           ///< connected, nothing in flight, not leased
+  unsigned busy = 0;           ///< connected with requests in flight or leased to a transaction
+  unsigned connecting = 0;     ///< connecting, preparing, or waiting to reconnect
+  unsigned waiting = 0;        ///< requests queued for a connection
+  std::uint64_t requests = 0;  ///< requests submitted (statements, transactions, leases)
   std::uint64_t acquire_timeouts = 0;  ///< requests failed with PoolTimeout
   std::uint64_t reconnects = 0;        ///< connections established to replace a lost one
   std::uint64_t connect_failures = 0;  ///< failed connection attempts

@@ -16,7 +16,9 @@ std::exception_ptr connection_error(const PGconn* conn) {
   }
 }
 
-std::string statement_name(std::size_t index) { return fmt::format("c{}", index); }
+std::string statement_name(std::size_t index) {
+  return fmt::format("c{}", index);
+}
 
 // Turns the statement's result into the caller's Reply; throws the typed DbError.
 Reply make_reply(const Request& request, const PGconn* conn) {
@@ -34,8 +36,10 @@ Reply make_reply(const Request& request, const PGconn* conn) {
     case Returns::object:
     case Returns::value:
       if (rows > 1 || PQnfields(result) != 1) {
-        throw CardinalityError(fmt::format("expected at most one row of one column, got {} rows "
-                                           "of {} columns", rows, PQnfields(result)));
+        throw CardinalityError(
+            fmt::format("expected at most one row of one column, got {} rows "
+                        "of {} columns",
+                        rows, PQnfields(result)));
       }
       if (rows == 1) reply.text = field(0, 0);
       break;
@@ -45,7 +49,8 @@ Reply make_reply(const Request& request, const PGconn* conn) {
       }
       for (int row = 0; row < rows; ++row) {
         auto& out = reply.rows.rows.emplace_back();
-        for (int column = 0; column < PQnfields(result); ++column) out.push_back(field(row, column));
+        for (int column = 0; column < PQnfields(result); ++column)
+          out.push_back(field(row, column));
       }
       [[fallthrough]];
     case Returns::none: {
@@ -91,8 +96,8 @@ void PoolConnection::start() {
   connect_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec || self->state_ != State::connecting) return;
     self->fail(std::make_exception_ptr(ConnectionError(
-        fmt::format("could not connect within {} ms", self->settings_.connect_timeout.count()),
-        {}, ConnectFailure::unreachable)));
+        fmt::format("could not connect within {} ms", self->settings_.connect_timeout.count()), {},
+        ConnectFailure::unreachable)));
   });
   watch_socket();
   wait(Wait::wait_write, &PoolConnection::continue_connect);
@@ -141,7 +146,8 @@ void PoolConnection::on_connected() {
   for (std::size_t i = 0; i < statements.size(); ++i) {
     const auto& statement = statements[i];
     if (PQsendPrepare(conn_.get(), statement_name(i).c_str(), statement.sql.c_str(),
-                      static_cast<int>(statement.parameters.size()), nullptr) != 1) {
+                      static_cast<int>(statement.parameters.size()), nullptr)
+        != 1) {
       return fail(connection_error(conn_.get()));
     }
   }
@@ -163,7 +169,8 @@ void PoolConnection::send(std::unique_ptr<Request> request) {
     sent = PQsendQueryPrepared(conn_.get(), statement_name(request->statement).c_str(),
                                static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0);
   } else {
-    sent = PQsendQueryParams(conn_.get(), request->command, 0, nullptr, nullptr, nullptr, nullptr, 0);
+    sent =
+        PQsendQueryParams(conn_.get(), request->command, 0, nullptr, nullptr, nullptr, nullptr, 0);
   }
   if (sent != 1 || PQpipelineSync(conn_.get()) != 1) {
     in_flight_.push_back(std::move(request));
@@ -304,8 +311,8 @@ void PoolConnection::close(const std::string& reason) {
 }
 
 bool PoolConnection::clean() const {
-  return state_ == State::ready && in_flight_.empty() &&
-         PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
+  return state_ == State::ready && in_flight_.empty()
+         && PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
 }
 
 void PoolConnection::notify() {

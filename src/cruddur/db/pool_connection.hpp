@@ -51,9 +51,9 @@ struct Request {
   std::shared_ptr<PoolConnection> target;  ///< transaction requests skip the queue
   Clock::time_point deadline;
 
-  PgResultPtr result;        ///< the first result of the statement
-  std::size_t results = 0;   ///< results seen (setup: one per prepared statement)
-  std::size_t failed_at = 0; ///< setup: index of the first statement that failed to prepare
+  PgResultPtr result;         ///< the first result of the statement
+  std::size_t results = 0;    ///< results seen (setup: one per prepared statement)
+  std::size_t failed_at = 0;  ///< setup: index of the first statement that failed to prepare
 };
 
 /// Settings shared by every connection of one pool.
@@ -93,9 +93,9 @@ class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
 
   // Bookkeeping owned by the pool.
   bool leased = false;
-  bool retiring = false;      ///< past its lifetime: no new work, closed once drained
-  bool was_ready = false;     ///< the pool has counted it as established
-  bool checking = false;      ///< a liveness check is in flight
+  bool retiring = false;   ///< past its lifetime: no new work, closed once drained
+  bool was_ready = false;  ///< the pool has counted it as established
+  bool checking = false;   ///< a liveness check is in flight
   Clock::time_point expires_at;
   Clock::time_point idle_since;
 
