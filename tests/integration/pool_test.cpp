@@ -23,6 +23,7 @@ std::string shell_quote(const std::string& text) {
 std::string psql(const std::string& url, const std::string& sql, const std::string& execute) {
   ConnInfo info(url);
   ::setenv("PGPASSWORD", info.get("password").c_str(), 1);  // not on the command line
+  ::setenv("PGTZ", "UTC", 1);  // the pool's session setting, whatever the cluster's default
   std::string command = "psql -XAtq -v ON_ERROR_STOP=1 -d " + shell_quote(info.without_password())
                         + " -c " + shell_quote("PREPARE s AS " + sql) + " -c "
                         + shell_quote("EXECUTE s" + execute);
