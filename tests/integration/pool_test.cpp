@@ -94,6 +94,38 @@ TEST_F(PgTest, SessionsRunInUtcAsCruddurWithTheStatementTimeout) {
   EXPECT_EQ(session["time_zone"], "UTC");
   EXPECT_EQ(session["application_name"], "cruddur");
   EXPECT_EQ(session["statement_timeout"], "1234ms");
+
+  // An application_name in the URL wins; an options value in the URL is kept beside ours.
+  options.url = url_ + " application_name=custom options='-c work_mem=1234kB'";
+  auto& custom = make_pool(options);
+  session = nlohmann::json::parse(run(custom.query_json_object(id("test/backend"))).value());
+  EXPECT_EQ(session["application_name"], "custom");
+  EXPECT_EQ(session["work_mem"], "1234kB");
+  EXPECT_EQ(session["time_zone"], "UTC");
+}
+
+TEST_F(PgTest, AFailedStatementInATransactionRollsItBack) {
+  auto& pool = make_pool(options(1));
+  auto transaction = run(pool.begin());
+  EXPECT_EQ(run(transaction.execute(id("users/update_bio"), {"londo", "changed"})), 1);
+  EXPECT_THROW(run(transaction.execute_returning(
+                   id("users/create"), {"Twin", "londo", "twin@example.com", "MOCK-twin"})),
+               UniqueViolation);
+  try {
+    run(transaction.commit());
+    ADD_FAILURE() << "COMMIT of a failed transaction reported success";
+  } catch (const SqlError& error) {
+    EXPECT_EQ(error.sqlstate(), "25P02");
+  }
+  EXPECT_THROW(run(transaction.commit()), Error) << "the transaction is finished";
+
+  auto check = Connection::open(url_);
+  EXPECT_TRUE(check.exec("SELECT bio FROM users WHERE handle = 'londo'").is_null(0, 0));
+  EXPECT_TRUE(run(pool.query_json_object(id("users/short"), {"londo"})).has_value());
+  auto stats = settled(pool);
+  EXPECT_EQ(stats.idle, 1U);
+  EXPECT_EQ(stats.discards, (std::array<std::uint64_t, kDiscardReasons>{}))
+      << "a transaction that ended cleanly gives its connection back";
 }
 
 TEST_F(PgTest, JsonIsByteIdenticalToPsql) {

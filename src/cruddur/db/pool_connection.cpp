@@ -24,6 +24,11 @@ std::string statement_name(std::size_t index) {
 Reply make_reply(const Request& request, const PGconn* conn) {
   const PGresult* result = request.result.get();
   check_result(result, conn);
+  // The server answers COMMIT of a failed transaction with ROLLBACK and no error.
+  if (request.kind == Request::Kind::command && std::string_view(request.command) == "COMMIT"
+      && std::string_view(PQcmdStatus(const_cast<PGresult*>(result))) == "ROLLBACK") {
+    throw SqlError("the transaction was rolled back: a statement in it failed", "25P02");
+  }
   Reply reply;
   int rows = PQntuples(result);
   auto field = [&](int row, int column) -> std::optional<std::string> {
