@@ -134,6 +134,9 @@ TEST_F(PgTest, JsonIsByteIdenticalToPsql) {
   const auto& home = catalog_->at(id("activities/home"));
   auto feed = run(pool.query_json_array(id("activities/home"), kFirstPage));
   EXPECT_EQ(feed, psql(url_, home.sql, "(20, 'infinity', 'ffffffff-ffff-ffff-ffff-ffffffffffff')"));
+  EXPECT_EQ(run(pool.query_json_array(id("activities/home"), {"20", std::nullopt, std::nullopt})),
+            feed)
+      << "a NULL cursor is the first page";
   auto rows = nlohmann::json::parse(feed);
   ASSERT_EQ(rows.size(), 20U);
   EXPECT_NE(feed.find("+00:00"), std::string::npos) << "timestamps carry the UTC offset";
