@@ -111,7 +111,8 @@ class Transaction {
 /// otherwise the typed DbError of the SQLSTATE. cruddur::Error `catalog_misuse` (before anything
 /// is sent) when the method does not match the statement's `returns:` or the parameter count is
 /// wrong.
-/// Thread-safe: call it from any coroutine on any thread. `catalog` must outlive the pool.
+/// Thread-safe: call it from any coroutine on any thread; the caller resumes on its own executor.
+/// `catalog` must outlive the pool, and the pool must be destroyed before its io_context.
 class Pool {
  public:
   Pool(asio::any_io_executor executor, const Catalog& catalog, PoolOptions options);
