@@ -4,9 +4,7 @@
 // SQL catalog (db/sql plus the test-only statements of tests/integration/sql).
 
 #include <gtest/gtest.h>
-
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/use_future.hpp>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -18,7 +16,6 @@
 #include <sstream>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 #include "cruddur/core/asio.hpp"
@@ -56,7 +53,8 @@ class PgTest : public ::testing::Test {
     created_ = true;
     url_ = ConnInfo(admin_url_).with_database(database_);
     load_schema();
-    catalog_.emplace(Catalog::load({source_dir() / "db/sql", source_dir() / "tests/integration/sql"}));
+    catalog_.emplace(
+        Catalog::load({source_dir() / "db/sql", source_dir() / "tests/integration/sql"}));
     guard_.emplace(io_.get_executor());
     for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
   }

@@ -1,8 +1,7 @@
 // Integration tests of the async pool and the SQL catalog against a real PostgreSQL 15.
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "cruddur/db/errors.hpp"
 #include "pg_fixture.hpp"
@@ -24,9 +23,10 @@ std::string shell_quote(const std::string& text) {
 std::string psql(const std::string& url, const std::string& sql, const std::string& execute) {
   ConnInfo info(url);
   ::setenv("PGPASSWORD", info.get("password").c_str(), 1);  // not on the command line
-  std::string command = "psql -XAtq -v ON_ERROR_STOP=1 -d " + shell_quote(info.without_password()) +
-                        " -c " + shell_quote("PREPARE s AS " + sql) + " -c " +
-                        shell_quote("EXECUTE s" + execute);
+  ::setenv("PGTZ", "UTC", 1);  // the pool's session setting, whatever the cluster's default
+  std::string command = "psql -XAtq -v ON_ERROR_STOP=1 -d " + shell_quote(info.without_password())
+                        + " -c " + shell_quote("PREPARE s AS " + sql) + " -c "
+                        + shell_quote("EXECUTE s" + execute);
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
   std::string out;
   char buffer[4096];
@@ -71,6 +71,21 @@ TEST_F(PgTest, EveryCatalogStatementPreparesOnAFreshSchema) {
   EXPECT_EQ(settled(pool).idle, 4U);
 }
 
+TEST_F(PgTest, ACatalogThatDoesNotMatchTheSchemaFailsFastNamingTheStatement) {
+  Connection::open(url_).exec("DROP TABLE activities");
+  auto& pool = make_pool(options(2));
+  try {
+    run(pool.query_json_object(id("users/short"), {"londo"}));
+    ADD_FAILURE() << "the pool served a catalog that cannot be prepared";
+  } catch (const UndefinedObject& error) {
+    EXPECT_NE(std::string(error.what()).find("preparing activities/"), std::string::npos)
+        << error.what();
+    EXPECT_EQ(error.sqlstate(), "42P01");
+  }
+  EXPECT_GE(pool.stats().connect_failures, 1U);
+  EXPECT_EQ(pool.stats().idle, 0U);
+}
+
 TEST_F(PgTest, SessionsRunInUtcAsCruddurWithTheStatementTimeout) {
   auto options = this->options(1);
   options.statement_timeout = milliseconds(1234);
@@ -79,6 +94,38 @@ TEST_F(PgTest, SessionsRunInUtcAsCruddurWithTheStatementTimeout) {
   EXPECT_EQ(session["time_zone"], "UTC");
   EXPECT_EQ(session["application_name"], "cruddur");
   EXPECT_EQ(session["statement_timeout"], "1234ms");
+
+  // An application_name in the URL wins; an options value in the URL is kept beside ours.
+  options.url = url_ + " application_name=custom options='-c work_mem=1234kB'";
+  auto& custom = make_pool(options);
+  session = nlohmann::json::parse(run(custom.query_json_object(id("test/backend"))).value());
+  EXPECT_EQ(session["application_name"], "custom");
+  EXPECT_EQ(session["work_mem"], "1234kB");
+  EXPECT_EQ(session["time_zone"], "UTC");
+}
+
+TEST_F(PgTest, AFailedStatementInATransactionRollsItBack) {
+  auto& pool = make_pool(options(1));
+  auto transaction = run(pool.begin());
+  EXPECT_EQ(run(transaction.execute(id("users/update_bio"), {"londo", "changed"})), 1);
+  EXPECT_THROW(run(transaction.execute_returning(
+                   id("users/create"), {"Twin", "londo", "twin@example.com", "MOCK-twin"})),
+               UniqueViolation);
+  try {
+    run(transaction.commit());
+    ADD_FAILURE() << "COMMIT of a failed transaction reported success";
+  } catch (const SqlError& error) {
+    EXPECT_EQ(error.sqlstate(), "25P02");
+  }
+  EXPECT_THROW(run(transaction.commit()), Error) << "the transaction is finished";
+
+  auto check = Connection::open(url_);
+  EXPECT_TRUE(check.exec("SELECT bio FROM users WHERE handle = 'londo'").is_null(0, 0));
+  EXPECT_TRUE(run(pool.query_json_object(id("users/short"), {"londo"})).has_value());
+  auto stats = settled(pool);
+  EXPECT_EQ(stats.idle, 1U);
+  EXPECT_EQ(stats.discards, (std::array<std::uint64_t, kDiscardReasons>{}))
+      << "a transaction that ended cleanly gives its connection back";
 }
 
 TEST_F(PgTest, JsonIsByteIdenticalToPsql) {
@@ -87,19 +134,23 @@ TEST_F(PgTest, JsonIsByteIdenticalToPsql) {
   const auto& home = catalog_->at(id("activities/home"));
   auto feed = run(pool.query_json_array(id("activities/home"), kFirstPage));
   EXPECT_EQ(feed, psql(url_, home.sql, "(20, 'infinity', 'ffffffff-ffff-ffff-ffff-ffffffffffff')"));
+  EXPECT_EQ(run(pool.query_json_array(id("activities/home"), {"20", std::nullopt, std::nullopt})),
+            feed)
+      << "a NULL cursor is the first page";
   auto rows = nlohmann::json::parse(feed);
   ASSERT_EQ(rows.size(), 20U);
   EXPECT_NE(feed.find("+00:00"), std::string::npos) << "timestamps carry the UTC offset";
   EXPECT_EQ(feed.find("\"expired\""), std::string::npos) << "expired cruds are hidden";
   for (std::size_t i = 1; i < rows.size(); ++i) {
-    EXPECT_GE(rows[i - 1]["created_at"].get<std::string>(), rows[i]["created_at"].get<std::string>());
+    EXPECT_GE(rows[i - 1]["created_at"].get<std::string>(),
+              rows[i]["created_at"].get<std::string>());
   }
 
   // The next page starts strictly after the cursor of the last row.
   const auto& last = rows.back();
-  auto next = nlohmann::json::parse(run(pool.query_json_array(
-      id("activities/home"), {"20", last["created_at"].get<std::string>(),
-                              last["uuid"].get<std::string>()})));
+  auto next = nlohmann::json::parse(
+      run(pool.query_json_array(id("activities/home"), {"20", last["created_at"].get<std::string>(),
+                                                        last["uuid"].get<std::string>()})));
   EXPECT_EQ(next.size(), 12U);  // 30 + 2 seed activities, 20 on the first page
   EXPECT_EQ(run(pool.query_json_array(id("activities/home"), {"20", "-infinity", kFirstPage[2]})),
             "[]");
@@ -225,6 +276,50 @@ TEST_F(PgTest, KilledConnectionsFailFastThenThePoolReconnects) {
   EXPECT_EQ(stats.discards[static_cast<std::size_t>(DiscardReason::broken)], 4U);
 }
 
+TEST_F(PgTest, ConnectionsRetireAfterTheirLifetimeAndAreCheckedWhenIdle) {
+  auto options = this->options(2);
+  options.max_lifetime = milliseconds(300);
+  options.idle_check_after = milliseconds(50);
+  auto& pool = make_pool(options);
+  const auto lifetime = static_cast<std::size_t>(DiscardReason::lifetime);
+  for (int i = 0; i < 2000 && pool.stats().discards[lifetime] < 2; ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  EXPECT_GE(pool.stats().discards[lifetime], 2U);
+
+  auto admin = Connection::open(admin_url_);
+  bool checked = false;
+  for (int i = 0; i < 2000 && !checked; ++i) {
+    checked = admin
+                  .exec_params(
+                      "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND "
+                      "application_name = 'cruddur' AND query = 'SELECT 1'",
+                      {database_})
+                  .one_field()
+              != "0";
+    if (!checked) std::this_thread::sleep_for(milliseconds(10));
+  }
+  EXPECT_TRUE(checked) << "no liveness check reached the server";
+  EXPECT_TRUE(run(pool.query_json_object(id("users/short"), {"londo"})).has_value());
+  auto stats = settled(pool);
+  EXPECT_EQ(stats.idle, 2U);
+  EXPECT_EQ(stats.discards[static_cast<std::size_t>(DiscardReason::broken)], 0U);
+}
+
+TEST_F(PgTest, CloseLeavesNoWorkSoTheIoContextStops) {
+  asio::io_context io;
+  Pool pool(io.get_executor(), *catalog_, options(2));
+  auto first =
+      asio::co_spawn(io, pool.query_json_object(id("users/short"), {"londo"}), asio::use_future);
+  std::thread runner([&io] { io.run(); });  // no work guard: returns when the pool is idle-free
+  EXPECT_TRUE(first.get().has_value());
+  pool.close();
+  runner.join();  // hangs (and the test times out) if the pool left a timer or a wait behind
+  auto stats = pool.stats();
+  EXPECT_EQ(stats.idle + stats.busy, 0U);
+  EXPECT_EQ(stats.discards[static_cast<std::size_t>(DiscardReason::closed)], 2U);
+}
+
 TEST_F(PgTest, StatementTimeoutIsHonoured) {
   auto options = this->options(1);
   options.statement_timeout = milliseconds(100);
@@ -254,8 +349,8 @@ TEST_F(PgTest, InjectionStringsRoundTripAsData) {
     EXPECT_EQ(nlohmann::json::parse(*object)["value"], text);
     EXPECT_FALSE(run(pool.query_json_object(id("users/short"), {text})).has_value());
   }
-  auto created = run(pool.execute_returning(
-      id("users/create"), {hostile[0], "hostile", "h@example.com", hostile[1]}));
+  auto created = run(pool.execute_returning(id("users/create"),
+                                            {hostile[0], "hostile", "h@example.com", hostile[1]}));
   ASSERT_EQ(created.rows.size(), 1U);
   EXPECT_EQ(created.columns, (std::vector<std::string>{"uuid", "handle"}));
   EXPECT_EQ(created.rows[0][1], "hostile");

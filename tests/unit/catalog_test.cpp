@@ -2,11 +2,10 @@
 #include "cruddur/db/catalog.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include <unistd.h>
 
 namespace cruddur::db {
 namespace {
@@ -63,8 +62,9 @@ TEST(Catalog, RejectsInvalidHeaders) {
   EXPECT_NE(parse_error("-- returns: list\nSELECT 1").find("must be array"), std::string::npos);
   EXPECT_NE(parse_error("-- returns: value\n-- returns: value\nSELECT 1").find("twice"),
             std::string::npos);
-  EXPECT_NE(parse_error("-- returns: value\nSELECT $1").find("documents {} but the statement "
-                                                             "uses {1}"),
+  EXPECT_NE(parse_error("-- returns: value\nSELECT $1")
+                .find("documents {} but the statement "
+                      "uses {1}"),
             std::string::npos);
   EXPECT_NE(parse_error("-- returns: value\n-- $1: text a\nSELECT 1").find("uses {}"),
             std::string::npos);
@@ -87,8 +87,8 @@ TEST(Catalog, LoadsTheProjectCatalogAndReportsMissingStatements) {
 }
 
 TEST(Catalog, AnInvalidFileStopsLoadingAndIsNamed) {
-  auto root = std::filesystem::temp_directory_path() /
-              ("cruddur_catalog_test_" + std::to_string(::getpid()));
+  auto root = std::filesystem::temp_directory_path()
+              / ("cruddur_catalog_test_" + std::to_string(::getpid()));
   std::filesystem::remove_all(root);
   std::filesystem::create_directories(root / "area");
   std::ofstream(root / "area/bad.sql") << "SELECT 1\n";

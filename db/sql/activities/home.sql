@@ -2,8 +2,8 @@
 -- Walks activities_feed_idx (created_at DESC, uuid DESC) from the cursor down.
 -- returns: array
 -- $1: integer limit — page size (the API clamps it)
--- $2: timestamptz before_created_at — cursor: created_at of the last row of the previous page ('infinity' for the first page)
--- $3: uuid before_uuid — cursor tie-break: uuid of that row ('ffffffff-ffff-ffff-ffff-ffffffffffff' for the first page)
+-- $2: timestamptz before_created_at — cursor: created_at of the last row of the previous page (NULL: first page)
+-- $3: uuid before_uuid — cursor tie-break: uuid of that row (NULL: first page)
 SELECT a.uuid,
        u.display_name,
        u.handle,
@@ -16,7 +16,8 @@ SELECT a.uuid,
        a.created_at
 FROM public.activities AS a
 JOIN public.users AS u ON u.uuid = a.user_uuid
-WHERE (a.created_at, a.uuid) < ($2::timestamptz, $3::uuid)
+WHERE (a.created_at, a.uuid) < (coalesce($2::timestamptz, 'infinity'),
+                                 coalesce($3::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))
   AND (a.expires_at IS NULL OR a.expires_at > now())
 ORDER BY a.created_at DESC, a.uuid DESC
 LIMIT $1::integer

@@ -55,12 +55,12 @@ struct PoolOptions {
 
 /// A consistent-enough snapshot (each field is read atomically). Readable from any thread.
 struct PoolStats {
-  unsigned size = 0;        ///< configured connections
-  unsigned idle = 0;        ///< connected, nothing in flight, not leased
-  unsigned busy = 0;        ///< connected with requests in flight or leased to a transaction
-  unsigned connecting = 0;  ///< connecting, preparing, or waiting to reconnect
-  unsigned waiting = 0;     ///< requests queued for a connection
-  std::uint64_t requests = 0;          ///< requests submitted (statements, transactions, leases)
+  unsigned size = 0;           ///< configured connections
+  unsigned idle = 0;           ///< connected, nothing in flight, not leased
+  unsigned busy = 0;           ///< connected with requests in flight or leased to a transaction
+  unsigned connecting = 0;     ///< connecting, preparing, or waiting to reconnect
+  unsigned waiting = 0;        ///< requests queued for a connection
+  std::uint64_t requests = 0;  ///< requests submitted (statements, transactions, leases)
   std::uint64_t acquire_timeouts = 0;  ///< requests failed with PoolTimeout
   std::uint64_t reconnects = 0;        ///< connections established to replace a lost one
   std::uint64_t connect_failures = 0;  ///< failed connection attempts
@@ -95,7 +95,8 @@ class Transaction {
  private:
   friend class Pool;
   Transaction(std::shared_ptr<PoolImpl> impl, std::shared_ptr<PoolConnection> connection);
-  void finish() noexcept;
+  void finish() noexcept;   ///< gives the connection back (it is checked first)
+  void abandon() noexcept;  ///< discards the connection
   std::shared_ptr<PoolImpl> impl_;
   std::shared_ptr<PoolConnection> connection_;
 };
@@ -110,7 +111,8 @@ class Transaction {
 /// otherwise the typed DbError of the SQLSTATE. cruddur::Error `catalog_misuse` (before anything
 /// is sent) when the method does not match the statement's `returns:` or the parameter count is
 /// wrong.
-/// Thread-safe: call it from any coroutine on any thread. `catalog` must outlive the pool.
+/// Thread-safe: call it from any coroutine on any thread; the caller resumes on its own executor.
+/// `catalog` must outlive the pool, and the pool must be destroyed before its io_context.
 class Pool {
  public:
   Pool(asio::any_io_executor executor, const Catalog& catalog, PoolOptions options);

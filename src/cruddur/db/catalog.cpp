@@ -1,4 +1,5 @@
-// Loads db/sql/<area>/<name>.sql once, validates each header and wraps reads so Postgres builds JSON.
+// Loads db/sql/<area>/<name>.sql once, validates each header and wraps reads so Postgres builds
+// JSON.
 #include "cruddur/db/catalog.hpp"
 
 #include <fmt/format.h>
@@ -59,8 +60,8 @@ BodyScan scan_body(std::string_view sql) {
       i = end == std::string_view::npos ? sql.size() : end + 2;
     } else if (c == '\'' || c == '"') {
       i = skip_quoted(sql, i, c);
-    } else if (c == '$' && std::isdigit(static_cast<unsigned char>(next)) != 0 &&
-               (i == 0 || !is_ident_char(sql[i - 1]))) {
+    } else if (c == '$' && std::isdigit(static_cast<unsigned char>(next)) != 0
+               && (i == 0 || !is_ident_char(sql[i - 1]))) {
       unsigned number = 0;
       for (++i; i < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i])) != 0; ++i) {
         number = number * 10 + static_cast<unsigned>(sql[i] - '0');
@@ -69,8 +70,8 @@ BodyScan scan_body(std::string_view sql) {
     } else if (c == '$' && (i == 0 || !is_ident_char(sql[i - 1]))) {
       // Dollar quoting: $tag$ … $tag$ (the tag may be empty).
       auto close = sql.find('$', i + 1);
-      auto tag = close == std::string_view::npos ? std::string_view{}
-                                                 : sql.substr(i, close - i + 1);
+      auto tag =
+          close == std::string_view::npos ? std::string_view{} : sql.substr(i, close - i + 1);
       bool valid = !tag.empty() && std::all_of(tag.begin() + 1, tag.end() - 1, is_ident_char);
       if (!valid) {
         ++i;
@@ -87,11 +88,12 @@ BodyScan scan_body(std::string_view sql) {
 }
 
 Returns parse_returns(const std::string& name, std::string_view value) {
-  for (auto kind : {Returns::array, Returns::object, Returns::value, Returns::rows, Returns::none}) {
+  for (auto kind :
+       {Returns::array, Returns::object, Returns::value, Returns::rows, Returns::none}) {
     if (value == to_string(kind)) return kind;
   }
-  throw CatalogError(fmt::format("{}: `returns:` must be array, object, value, rows or none, got '{}'",
-                                 name, value));
+  throw CatalogError(fmt::format(
+      "{}: `returns:` must be array, object, value, rows or none, got '{}'", name, value));
 }
 
 // `$N: type name description…`
@@ -106,8 +108,8 @@ std::pair<unsigned, Parameter> parse_parameter(const std::string& name, std::str
   Parameter parameter;
   words >> parameter.type >> parameter.name;
   if (!numeric || parameter.name.empty()) {
-    throw CatalogError(fmt::format("{}: parameter line '-- {}' must read '-- $N: type name …'",
-                                   name, line));
+    throw CatalogError(
+        fmt::format("{}: parameter line '-- {}' must read '-- $N: type name …'", name, line));
   }
   for (char c : digits) number = number * 10 + static_cast<unsigned>(c - '0');
   std::getline(words, parameter.description);
@@ -118,7 +120,8 @@ std::pair<unsigned, Parameter> parse_parameter(const std::string& name, std::str
 std::string wrap(Returns returns, const std::string& body) {
   switch (returns) {
     case Returns::array:
-      return fmt::format("WITH t AS (\n{}\n) SELECT coalesce(json_agg(t), '[]'::json) FROM t", body);
+      return fmt::format("WITH t AS (\n{}\n) SELECT coalesce(json_agg(t), '[]'::json) FROM t",
+                         body);
     case Returns::object:
       return fmt::format("WITH t AS (\n{}\n) SELECT row_to_json(t) FROM t", body);
     default:
@@ -138,11 +141,16 @@ std::string read_file(const std::filesystem::path& path) {
 
 std::string_view to_string(Returns returns) {
   switch (returns) {
-    case Returns::array: return "array";
-    case Returns::object: return "object";
-    case Returns::value: return "value";
-    case Returns::rows: return "rows";
-    case Returns::none: return "none";
+    case Returns::array:
+      return "array";
+    case Returns::object:
+      return "object";
+    case Returns::value:
+      return "value";
+    case Returns::rows:
+      return "rows";
+    case Returns::none:
+      return "none";
   }
   return "none";
 }
@@ -231,8 +239,8 @@ Catalog Catalog::load(const std::vector<std::filesystem::path>& roots) {
 StatementId Catalog::id(std::string_view name) const {
   auto found = by_name_.find(std::string(name));
   if (found == by_name_.end()) {
-    throw CatalogError(fmt::format("the SQL catalog has no statement {} (db/sql/{}.sql is missing)",
-                                   name, name));
+    throw CatalogError(
+        fmt::format("the SQL catalog has no statement {} (db/sql/{}.sql is missing)", name, name));
   }
   return StatementId(found->second);
 }

@@ -36,8 +36,10 @@ std::string describe(const std::exception_ptr& error) {
   std::string line;
   for (char c : message) {
     bool space = c == '\n' || c == '\t' || c == ' ';
-    if (!space) line += c;
-    else if (!line.empty() && line.back() != ' ') line += ' ';
+    if (!space)
+      line += c;
+    else if (!line.empty() && line.back() != ' ')
+      line += ' ';
   }
   return line;
 }
@@ -47,15 +49,19 @@ std::exception_ptr as_exception(T error) {
   return std::make_exception_ptr(std::move(error));
 }
 
-// Hands the Reply to a coroutine's completion handler on that coroutine's own executor.
+// Hands the Reply to a coroutine's completion handler on that coroutine's own executor: inline when
+// this thread already runs that executor (saves a queue hop and a wake-up per request; the pool
+// never calls in while its own state is mid-update, and everything the caller does next goes
+// through the strand's queue), queued otherwise.
 template <typename Handler>
 class HandlerCompletion final : public Completion {
  public:
   explicit HandlerCompletion(Handler handler) : handler_(std::move(handler)) {}
   void complete(std::exception_ptr error, Reply reply) override {
     auto executor = asio::get_associated_executor(handler_);
-    asio::post(executor, [handler = std::move(handler_), error = std::move(error),
-                          reply = std::move(reply)]() mutable { handler(error, std::move(reply)); });
+    asio::dispatch(executor,
+                   [handler = std::move(handler_), error = std::move(error),
+                    reply = std::move(reply)]() mutable { handler(error, std::move(reply)); });
   }
 
  private:
@@ -66,12 +72,18 @@ class HandlerCompletion final : public Completion {
 
 std::string_view to_string(DiscardReason reason) {
   switch (reason) {
-    case DiscardReason::broken: return "broken";
-    case DiscardReason::lifetime: return "lifetime";
-    case DiscardReason::idle_check_failed: return "idle_check_failed";
-    case DiscardReason::abandoned_transaction: return "abandoned_transaction";
-    case DiscardReason::not_idle: return "not_idle";
-    case DiscardReason::closed: return "closed";
+    case DiscardReason::broken:
+      return "broken";
+    case DiscardReason::lifetime:
+      return "lifetime";
+    case DiscardReason::idle_check_failed:
+      return "idle_check_failed";
+    case DiscardReason::abandoned_transaction:
+      return "abandoned_transaction";
+    case DiscardReason::not_idle:
+      return "not_idle";
+    case DiscardReason::closed:
+      return "closed";
   }
   return "unknown";
 }
@@ -187,10 +199,11 @@ class PoolImpl : public std::enable_shared_from_this<PoolImpl> {
   void connect(std::size_t slot) {
     if (closed_) return;
     auto weak = weak_from_this();
-    auto connection = std::make_shared<PoolConnection>(
-        strand_, catalog_, settings_, [weak, slot](PoolConnection& changed) {
-          if (auto self = weak.lock()) self->on_event(slot, changed);
-        });
+    auto connection = std::make_shared<PoolConnection>(strand_, catalog_, settings_,
+                                                       [weak, slot](PoolConnection& changed) {
+                                                         if (auto self = weak.lock())
+                                                           self->on_event(slot, changed);
+                                                       });
     slots_[slot].connection = connection;
     connection->start();
     publish();
@@ -218,8 +231,8 @@ class PoolImpl : public std::enable_shared_from_this<PoolImpl> {
     auto now = Clock::now();
     if (connection.state() == PoolConnection::State::closed) {
       if (connection.was_ready) {
-        return discard(index, connection.checking ? DiscardReason::idle_check_failed
-                                                  : DiscardReason::broken);
+        return discard(
+            index, connection.checking ? DiscardReason::idle_check_failed : DiscardReason::broken);
       }
       ++connect_failures_;
       ++slot.failures;
@@ -280,8 +293,8 @@ class PoolImpl : public std::enable_shared_from_this<PoolImpl> {
     PoolConnection* best = nullptr;
     for (auto& slot : slots_) {
       auto* connection = slot.connection.get();
-      if (connection == nullptr || connection->state() != PoolConnection::State::ready ||
-          connection->leased || connection->retiring) {
+      if (connection == nullptr || connection->state() != PoolConnection::State::ready
+          || connection->leased || connection->retiring) {
         continue;
       }
       auto load = connection->in_flight();
@@ -348,9 +361,10 @@ class PoolImpl : public std::enable_shared_from_this<PoolImpl> {
       auto request = std::move(waiting_.front());
       waiting_.pop_front();
       ++acquire_timeouts_;
-      fail_request(*request, as_exception(PoolTimeout(fmt::format(
-                                 "no database connection became free within {} ms",
-                                 options_.acquire_timeout.count()))));
+      fail_request(
+          *request,
+          as_exception(PoolTimeout(fmt::format("no database connection became free within {} ms",
+                                               options_.acquire_timeout.count()))));
     }
     arm_acquire_timer();
     publish();
@@ -372,15 +386,15 @@ class PoolImpl : public std::enable_shared_from_this<PoolImpl> {
     auto now = Clock::now();
     for (std::size_t i = 0; i < slots_.size(); ++i) {
       auto connection = slots_[i].connection;
-      if (!connection || connection->state() != PoolConnection::State::ready ||
-          connection->leased) {
+      if (!connection || connection->state() != PoolConnection::State::ready
+          || connection->leased) {
         continue;
       }
       if (!connection->retiring && now >= connection->expires_at) {
         connection->retiring = true;
         if (connection->in_flight() == 0) discard(i, DiscardReason::lifetime);
-      } else if (connection->in_flight() == 0 && !connection->checking &&
-                 now - connection->idle_since >= options_.idle_check_after) {
+      } else if (connection->in_flight() == 0 && !connection->checking
+                 && now - connection->idle_since >= options_.idle_check_after) {
         auto check = std::make_unique<Request>();
         check->kind = Request::Kind::command;
         check->command = "SELECT 1";
@@ -465,9 +479,9 @@ std::unique_ptr<Request> statement_request(const Catalog& catalog, StatementId i
   }
   const auto& statement = catalog.at(id);
   if (statement.returns != expected) {
-    throw Error("catalog_misuse", fmt::format("{} returns {}, it cannot be run as {}",
-                                              statement.name, to_string(statement.returns),
-                                              to_string(expected)));
+    throw Error("catalog_misuse",
+                fmt::format("{} returns {}, it cannot be run as {}", statement.name,
+                            to_string(statement.returns), to_string(expected)));
   }
   if (params.size() != statement.parameters.size()) {
     throw Error("catalog_misuse", fmt::format("{} takes {} parameters, got {}", statement.name,
@@ -502,13 +516,17 @@ Pool::Pool(asio::any_io_executor executor, const Catalog& catalog, PoolOptions o
   asio::post(impl_->strand(), [impl = impl_] { impl->start(); });
 }
 
-Pool::~Pool() { close(); }
+Pool::~Pool() {
+  close();
+}
 
 void Pool::close() {
   asio::post(impl_->strand(), [impl = impl_] { impl->shutdown(); });
 }
 
-PoolStats Pool::stats() const { return impl_->stats(); }
+PoolStats Pool::stats() const {
+  return impl_->stats();
+}
 
 asio::awaitable<std::string> Pool::query_json_array(StatementId id, Params params) {
   auto reply = co_await run(
@@ -516,8 +534,7 @@ asio::awaitable<std::string> Pool::query_json_array(StatementId id, Params param
   co_return std::move(reply.text).value_or("[]");
 }
 
-asio::awaitable<std::optional<std::string>> Pool::query_json_object(StatementId id,
-                                                                    Params params) {
+asio::awaitable<std::optional<std::string>> Pool::query_json_object(StatementId id, Params params) {
   auto reply = co_await run(
       impl_, statement_request(impl_->catalog(), id, std::move(params), Returns::object, nullptr));
   co_return std::move(reply.text);
@@ -550,8 +567,7 @@ asio::awaitable<Transaction> Pool::begin() {
   co_return transaction;
 }
 
-Transaction::Transaction(std::shared_ptr<PoolImpl> impl,
-                         std::shared_ptr<PoolConnection> connection)
+Transaction::Transaction(std::shared_ptr<PoolImpl> impl, std::shared_ptr<PoolConnection> connection)
     : impl_(std::move(impl)), connection_(std::move(connection)) {}
 
 Transaction::Transaction(Transaction&& other) noexcept
@@ -559,7 +575,7 @@ Transaction::Transaction(Transaction&& other) noexcept
 
 Transaction& Transaction::operator=(Transaction&& other) noexcept {
   if (this != &other) {
-    this->~Transaction();
+    abandon();
     impl_ = std::move(other.impl_);
     connection_ = std::move(other.connection_);
   }
@@ -567,17 +583,19 @@ Transaction& Transaction::operator=(Transaction&& other) noexcept {
 }
 
 Transaction::~Transaction() {
+  abandon();
+}
+
+void Transaction::abandon() noexcept {
   if (!connection_) return;
-  asio::post(impl_->strand(), [impl = impl_, connection = std::move(connection_)] {
-    impl->abandon(connection);
-  });
+  asio::post(impl_->strand(),
+             [impl = impl_, connection = std::move(connection_)] { impl->abandon(connection); });
 }
 
 void Transaction::finish() noexcept {
   if (!connection_) return;
-  asio::post(impl_->strand(), [impl = impl_, connection = std::move(connection_)] {
-    impl->release(connection);
-  });
+  asio::post(impl_->strand(),
+             [impl = impl_, connection = std::move(connection_)] { impl->release(connection); });
 }
 
 asio::awaitable<std::string> Transaction::query_json_array(StatementId id, Params params) {

@@ -16,12 +16,19 @@ std::exception_ptr connection_error(const PGconn* conn) {
   }
 }
 
-std::string statement_name(std::size_t index) { return fmt::format("c{}", index); }
+std::string statement_name(std::size_t index) {
+  return fmt::format("c{}", index);
+}
 
 // Turns the statement's result into the caller's Reply; throws the typed DbError.
 Reply make_reply(const Request& request, const PGconn* conn) {
   const PGresult* result = request.result.get();
   check_result(result, conn);
+  // The server answers COMMIT of a failed transaction with ROLLBACK and no error.
+  if (request.kind == Request::Kind::command && std::string_view(request.command) == "COMMIT"
+      && std::string_view(PQcmdStatus(const_cast<PGresult*>(result))) == "ROLLBACK") {
+    throw SqlError("the transaction was rolled back: a statement in it failed", "25P02");
+  }
   Reply reply;
   int rows = PQntuples(result);
   auto field = [&](int row, int column) -> std::optional<std::string> {
@@ -34,8 +41,10 @@ Reply make_reply(const Request& request, const PGconn* conn) {
     case Returns::object:
     case Returns::value:
       if (rows > 1 || PQnfields(result) != 1) {
-        throw CardinalityError(fmt::format("expected at most one row of one column, got {} rows "
-                                           "of {} columns", rows, PQnfields(result)));
+        throw CardinalityError(
+            fmt::format("expected at most one row of one column, got {} rows "
+                        "of {} columns",
+                        rows, PQnfields(result)));
       }
       if (rows == 1) reply.text = field(0, 0);
       break;
@@ -45,7 +54,8 @@ Reply make_reply(const Request& request, const PGconn* conn) {
       }
       for (int row = 0; row < rows; ++row) {
         auto& out = reply.rows.rows.emplace_back();
-        for (int column = 0; column < PQnfields(result); ++column) out.push_back(field(row, column));
+        for (int column = 0; column < PQnfields(result); ++column)
+          out.push_back(field(row, column));
       }
       [[fallthrough]];
     case Returns::none: {
@@ -91,8 +101,8 @@ void PoolConnection::start() {
   connect_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec || self->state_ != State::connecting) return;
     self->fail(std::make_exception_ptr(ConnectionError(
-        fmt::format("could not connect within {} ms", self->settings_.connect_timeout.count()),
-        {}, ConnectFailure::unreachable)));
+        fmt::format("could not connect within {} ms", self->settings_.connect_timeout.count()), {},
+        ConnectFailure::unreachable)));
   });
   watch_socket();
   wait(Wait::wait_write, &PoolConnection::continue_connect);
@@ -141,7 +151,8 @@ void PoolConnection::on_connected() {
   for (std::size_t i = 0; i < statements.size(); ++i) {
     const auto& statement = statements[i];
     if (PQsendPrepare(conn_.get(), statement_name(i).c_str(), statement.sql.c_str(),
-                      static_cast<int>(statement.parameters.size()), nullptr) != 1) {
+                      static_cast<int>(statement.parameters.size()), nullptr)
+        != 1) {
       return fail(connection_error(conn_.get()));
     }
   }
@@ -163,7 +174,8 @@ void PoolConnection::send(std::unique_ptr<Request> request) {
     sent = PQsendQueryPrepared(conn_.get(), statement_name(request->statement).c_str(),
                                static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0);
   } else {
-    sent = PQsendQueryParams(conn_.get(), request->command, 0, nullptr, nullptr, nullptr, nullptr, 0);
+    sent =
+        PQsendQueryParams(conn_.get(), request->command, 0, nullptr, nullptr, nullptr, nullptr, 0);
   }
   if (sent != 1 || PQpipelineSync(conn_.get()) != 1) {
     in_flight_.push_back(std::move(request));
@@ -253,13 +265,18 @@ void PoolConnection::process() {
 void PoolConnection::finish(std::unique_ptr<Request> request) {
   if (request->kind == Request::Kind::setup) {
     if (request->result) {
+      // Same typed error as the server's, with the statement named (the schema is not migrated,
+      // or a catalog file has a typo).
+      const PGresult* result = request->result.get();
+      const char* sqlstate = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+      const char* message = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
       try {
-        check_result(request->result.get(), conn_.get());
-        throw SqlError("preparing the catalog failed");
-      } catch (const DbError& error) {
-        auto name = catalog_.statements().at(request->failed_at).name;
-        fail(std::make_exception_ptr(SqlError(
-            fmt::format("preparing {} failed: {}", name, error.what()), error.sqlstate())));
+        throw_for_sqlstate(sqlstate == nullptr ? "" : sqlstate,
+                           fmt::format("preparing {} failed: {}",
+                                       catalog_.statements().at(request->failed_at).name,
+                                       message == nullptr ? "unknown error" : message));
+      } catch (const DbError&) {
+        fail(std::current_exception());
       }
       return;
     }
@@ -299,8 +316,8 @@ void PoolConnection::close(const std::string& reason) {
 }
 
 bool PoolConnection::clean() const {
-  return state_ == State::ready && in_flight_.empty() &&
-         PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
+  return state_ == State::ready && in_flight_.empty()
+         && PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
 }
 
 void PoolConnection::notify() {

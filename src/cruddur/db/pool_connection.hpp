@@ -2,9 +2,6 @@
 // Private to the db layer: one non-blocking, pipelined libpq connection of the Pool, and the
 // request it carries. Everything here runs on the pool's strand.
 
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/strand.hpp>
-
 #include <chrono>
 #include <deque>
 #include <exception>
@@ -54,9 +51,9 @@ struct Request {
   std::shared_ptr<PoolConnection> target;  ///< transaction requests skip the queue
   Clock::time_point deadline;
 
-  PgResultPtr result;        ///< the first result of the statement
-  std::size_t results = 0;   ///< results seen (setup: one per prepared statement)
-  std::size_t failed_at = 0; ///< setup: index of the first statement that failed to prepare
+  PgResultPtr result;         ///< the first result of the statement
+  std::size_t results = 0;    ///< results seen (setup: one per prepared statement)
+  std::size_t failed_at = 0;  ///< setup: index of the first statement that failed to prepare
 };
 
 /// Settings shared by every connection of one pool.
@@ -96,9 +93,9 @@ class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
 
   // Bookkeeping owned by the pool.
   bool leased = false;
-  bool retiring = false;      ///< past its lifetime: no new work, closed once drained
-  bool was_ready = false;     ///< the pool has counted it as established
-  bool checking = false;      ///< a liveness check is in flight
+  bool retiring = false;   ///< past its lifetime: no new work, closed once drained
+  bool was_ready = false;  ///< the pool has counted it as established
+  bool checking = false;   ///< a liveness check is in flight
   Clock::time_point expires_at;
   Clock::time_point idle_since;
 

@@ -21,8 +21,6 @@ constexpr unsigned kMaxLimit = 100;
 constexpr const char* kListLimit = "50";
 constexpr std::size_t kMaxMessage = 280;
 constexpr std::size_t kMaxReply = 1024;
-constexpr std::string_view kFirstPageTime = "infinity";
-constexpr std::string_view kFirstPageUuid = "ffffffff-ffff-ffff-ffff-ffffffffffff";
 
 // The frontend's TTL choices and the intervals Postgres adds to now().
 constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kTtls{{
@@ -99,14 +97,17 @@ std::string like_pattern(const std::string& term) {
   return pattern;
 }
 
-// The cursor of `before`, or the start of the feed when absent (`before_invalid` when malformed).
-// Kept out of the coroutines: g++ 12 miscompiles some aggregate temporaries in coroutine frames.
-Cursor parse_before(const std::optional<std::string>& before, std::vector<std::string>& errors) {
+// The statement's cursor parameters: NULL, NULL for the first page (`before_invalid` when the
+// cursor is malformed).
+db::Params cursor_params(const std::optional<std::string>& before,
+                         std::vector<std::string>& errors) {
   if (before) {
-    if (auto decoded = decode_cursor(*before)) return std::move(*decoded);
+    if (auto decoded = decode_cursor(*before)) {
+      return {std::move(decoded->created_at), std::move(decoded->uuid)};
+    }
     errors.emplace_back("before_invalid");
   }
-  return Cursor{std::string(kFirstPageTime), std::string(kFirstPageUuid)};
+  return {std::nullopt, std::nullopt};
 }
 
 // A page, with the cursor after its last row when it is full.
@@ -156,9 +157,9 @@ Activities::Activities(db::Pool& pool, const db::Catalog& catalog)
 asio::awaitable<FeedPage> Activities::home(const PageRequest& page) {
   std::vector<std::string> errors;
   auto limit = parse_limit(page.limit, errors);
-  auto before = parse_before(page.before, errors);
+  auto params = cursor_params(page.before, errors);
   require_valid(errors);
-  db::Params params{std::to_string(limit), std::move(before.created_at), std::move(before.uuid)};
+  params.insert(params.begin(), std::to_string(limit));
   auto json = co_await pool_.query_json_array(home_, std::move(params));
   co_return make_page(std::move(json), limit);
 }
