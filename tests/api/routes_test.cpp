@@ -340,6 +340,21 @@ TEST_F(ApiTest, ReplyBumpsRepliesCountAndShowListsRepliesOldestFirst) {
   EXPECT_EQ(plain.at("replies"), json::array());
 }
 
+// Percent-escapes that decode to invalid UTF-8 can name no user and match no message: Postgres
+// would refuse the bytes, which must not surface as a 500.
+TEST_F(ApiTest, InvalidUtf8InPathsAndQueriesIsAClientErrorNot500) {
+  for (const auto* target : {"/api/activities/@%FF", "/api/users/@%FF/short",
+                             "/api/activities/@%C3%28/status/0a7c5d84-7d1e-4b8e-8f0e-5e1d2c3b0002",
+                             "/api/activities/@%ED%A0%80", "/api/activities/@%C0%AF"}) {
+    expect_error(http().get(target), 404, "not_found");
+  }
+  expect_422(http().get("/api/activities/search?term=%FF"), {"search_term_blank"});
+  expect_422(http().get("/api/activities/search?term=caf%C3"), {"search_term_blank"});
+  auto valid = http().get("/api/activities/search?term=caf%C3%A9");
+  EXPECT_EQ(valid.status, 200u) << "valid UTF-8 is still searched: " << valid.body;
+  EXPECT_EQ(http().get("/api/users/@%E2%82%AC/short").status, 404u);
+}
+
 TEST_F(ApiTest, ShowAndReplyAnswer404ForUnknownOrMalformedIds) {
   const std::string unknown = "0a7c5d84-7d1e-4b8e-8f0e-5e1d2c3bffff";
   expect_error(http().get("/api/activities/@altbrown/status/" + unknown), 404, "not_found");
