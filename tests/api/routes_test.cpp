@@ -5,6 +5,7 @@
 #include <set>
 
 #include "api_fixture.hpp"
+#include "cruddur/aws/base64url.hpp"
 
 namespace {
 
@@ -160,6 +161,25 @@ TEST_F(ApiTest, HomeFeedRefusesBadPagingWithEveryCode) {
   expect_422(http().get("/api/activities/home?limit=500&before=%25%25"),
              {"limit_invalid", "before_invalid"});
   EXPECT_EQ(activity_array(http().get("/api/activities/home?limit=1")).size(), 1u);
+}
+
+// A cursor is opaque but client-supplied: a well-formed `time|uuid` whose time Postgres cannot
+// read is the client's mistake (422), not a 500.
+TEST_F(ApiTest, HomeFeedRefusesCraftedCursorsWhoseTimeIsNotATimestamp) {
+  const std::string uuid = "|0a7c5d84-7d1e-4b8e-8f0e-5e1d2c3b0001";
+  for (const auto* time : {"2026-13-45", "99999999999", "1", "::::", "2026-02-30T00:00:00+00:00",
+                           "2026-11-24T25:00:00+00:00", "2026-11-24T03:48:20.1234567+00:00",
+                           "2026-11-24 03:48:20+99:00"}) {
+    auto cursor = cruddur::aws::base64url_encode(time + uuid);
+    expect_422(http().get("/api/activities/home?before=" + cursor), {"before_invalid"});
+  }
+  // What Postgres itself writes is accepted, with and without fractional seconds.
+  for (const auto* time : {"2026-11-24T03:48:20.890695+00:00", "2026-11-24T03:48:20+00:00",
+                           "2026-11-24T03:48:20.5-03:30"}) {
+    auto cursor = cruddur::aws::base64url_encode(time + uuid);
+    auto reply = http().get("/api/activities/home?before=" + cursor);
+    EXPECT_EQ(reply.status, 200u) << time << ": " << reply.body;
+  }
 }
 
 TEST_F(ApiTest, SearchMatchesCaseInsensitivelyAndTakesWildcardsLiterally) {
