@@ -311,6 +311,26 @@ TEST_F(ApiTest, CreateValidatesEveryFieldAndRequiresSignIn) {
   EXPECT_EQ(sql_value("SELECT count(*) FROM activities"), "2") << "nothing was inserted";
 }
 
+// Postgres text cannot hold NUL and libpq passes text parameters as C strings: a `\u0000` in a
+// JSON string must be refused, never silently cut there.
+TEST_F(ApiTest, NulCharactersInJsonStringsAreRefusedNotTruncated) {
+  expect_422(
+      http().post("/api/activities", R"({"message":"ab\u0000cd","ttl":"1-day"})", moto_bearer()),
+      {"message_invalid"});
+  expect_422(
+      http().post("/api/activities", R"({"message":"ok","ttl":"1-day\u0000"})", moto_bearer()),
+      {"ttl_invalid"});
+  expect_422(http().post(std::string("/api/activities/") + kSeedAlt + "/reply",
+                         R"({"message":"\u0000"})", moto_bearer()),
+             {"message_invalid"});
+  expect_422(http().request("PUT", "/api/profile/update", {{"Authorization", moto_bearer()}},
+                            R"({"display_name":"A\u0000B","bio":"x\u0000"})"),
+             {"display_name_invalid", "bio_invalid"});
+  EXPECT_EQ(sql_value("SELECT count(*) FROM activities"), "2");
+  EXPECT_EQ(sql_value("SELECT display_name FROM users WHERE handle = $1", {kCognitoHandle}),
+            "Cognito Tester");
+}
+
 TEST_F(ApiTest, ACallerWithoutAUsersRowIsForbiddenNotCrashed) {
   auto token = dev_bearer_for_sub("sub-with-no-user");
   expect_error(http().post("/api/activities", R"({"message":"hi","ttl":"1-day"})", token), 403,
