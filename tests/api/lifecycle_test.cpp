@@ -50,9 +50,18 @@ TEST_F(ApiTest, SigtermFinishesTheRequestInFlightRefusesNewConnectionsAndExitsZe
            != "0";
   })) << "the request never reached the database";
 
+  // A keep-alive connection idle between requests.
+  cruddur::test::RawConnection idle(slow.port);
+  ASSERT_TRUE(idle.send("GET /api/health-check HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto first = idle.read_until_closed(std::chrono::seconds(2));
+  EXPECT_FALSE(first.closed);
+  EXPECT_NE(first.bytes.find(R"({"success":true,"ver":1})"), std::string::npos) << first.bytes;
+
   slow.process->signal(SIGTERM);
   EXPECT_TRUE(eventually([&] { return connection_refused(slow.port); }))
       << "new connections are still accepted after SIGTERM";
+  EXPECT_TRUE(idle.read_until_closed(kGenerousBound).closed)
+      << "an idle keep-alive connection must be closed on SIGTERM";
   EXPECT_TRUE(slow.process->running()) << "exited with a request in flight";
 
   locker.exec("COMMIT");
