@@ -75,6 +75,27 @@ TEST_F(ApiTest, SigtermFinishesTheRequestInFlightRefusesNewConnectionsAndExitsZe
   extra_servers_.push_back(std::move(slow.process));
 }
 
+TEST_F(ApiTest, StatementTimeoutIs504AndTheServerKeepsServing) {
+  auto impatient = start_server({{"DB_STATEMENT_TIMEOUT_MS", "300"}});
+  HttpClient client(impatient.port);
+  auto locker = connect();
+  locker.exec("BEGIN");
+  locker.exec("LOCK TABLE activities IN ACCESS EXCLUSIVE MODE");
+  auto timed_out = client.get("/api/activities/home");
+  EXPECT_EQ(timed_out.status, 504u) << timed_out.body;
+  EXPECT_EQ(timed_out.json().value("code", ""), "db_timeout") << timed_out.body;
+  auto create =
+      client.post("/api/activities", R"({"message":"blocked","ttl":"1-day"})", moto_bearer());
+  EXPECT_EQ(create.status, 504u) << create.body;
+  locker.exec("ROLLBACK");
+  auto after = client.get("/api/activities/home");
+  EXPECT_EQ(after.status, 200u) << after.body;
+  EXPECT_EQ(after.json().size(), 2u) << "the timed-out insert left nothing behind";
+  impatient.process->signal(SIGTERM);
+  EXPECT_EQ(impatient.process->wait_exit(kGenerousBound), std::optional<int>(0));
+  extra_servers_.push_back(std::move(impatient.process));
+}
+
 TEST_F(ApiTest, ProdServesFromProdConnectionUrlAndRefusesDevelopmentTokens) {
   // CONNECTION_URL points nowhere: only PROD_CONNECTION_URL can make /api/ready answer 200.
   auto prod =
