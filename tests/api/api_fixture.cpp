@@ -140,29 +140,39 @@ std::map<std::string, std::string> ApiTest::server_env(std::uint16_t port) const
 
 RunningServer ApiTest::start_server(const std::map<std::string, std::string>& overrides,
                                     const std::vector<std::string>& args) {
-  RunningServer running;
-  running.port = free_port();
-  auto env = server_env(running.port);
-  for (const auto& [name, value] : overrides) env[name] = value;
-  std::vector<std::string> argv{CRUDDUR_BIN};
-  argv.insert(argv.end(), args.begin(), args.end());
-  auto log = dir_ / ("server-" + std::to_string(++log_counter_) + ".log");
-  running.process = std::make_unique<ChildProcess>(argv, env, log);
-  HttpClient client(running.port);
-  auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (!running.process->running()) {
-      throw std::runtime_error("cruddur serve exited during start-up:\n" + running.process->log());
+  // A free port may be taken by a parallel test before the server binds it: then try another.
+  for (int attempt = 1;; ++attempt) {
+    RunningServer running;
+    running.port = free_port();
+    auto env = server_env(running.port);
+    for (const auto& [name, value] : overrides) env[name] = value;
+    std::vector<std::string> argv{CRUDDUR_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto log = dir_ / ("server-" + std::to_string(++log_counter_) + ".log");
+    running.process = std::make_unique<ChildProcess>(argv, env, log);
+    // Only our own server logs that it listens on this port; a health check alone could reach
+    // another test's server that won the port.
+    auto listening = "listening on http://127.0.0.1:" + std::to_string(running.port) + " ";
+    HttpClient client(running.port);
+    auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (!running.process->running()) break;
+      try {
+        if (running.process->log().find(listening) != std::string::npos
+            && client.get("/api/health-check").status == 200) {
+          return running;
+        }
+      } catch (const std::exception&) {
+        // not answering yet
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    try {
-      if (client.get("/api/health-check").status == 200) return running;
-    } catch (const std::exception&) {
-      // not listening yet
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto text = running.process->log();
+    bool port_taken =
+        !running.process->running() && text.find("cannot listen") != std::string::npos;
+    if (port_taken && attempt < 5) continue;
+    throw std::runtime_error("cruddur serve did not start and answer /api/health-check:\n" + text);
   }
-  throw std::runtime_error("cruddur serve did not answer /api/health-check:\n"
-                           + running.process->log());
 }
 
 ProcessResult ApiTest::run_cruddur(std::vector<std::string> args,
