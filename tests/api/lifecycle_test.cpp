@@ -76,7 +76,7 @@ TEST_F(ApiTest, SigtermFinishesTheRequestInFlightRefusesNewConnectionsAndExitsZe
 }
 
 TEST_F(ApiTest, StatementTimeoutIs504AndTheServerKeepsServing) {
-  auto impatient = start_server({{"DB_STATEMENT_TIMEOUT_MS", "300"}});
+  auto impatient = start_server({{"DB_STATEMENT_TIMEOUT_MS", "1000"}});
   HttpClient client(impatient.port);
   auto locker = connect();
   locker.exec("BEGIN");
