@@ -131,4 +131,15 @@ TEST(QueryParameters, DecodedAndAbsent) {
   EXPECT_FALSE(request.query("missing"));
 }
 
+TEST(PercentDecode, RefusesWhatIsNotUtf8Text) {
+  EXPECT_EQ(percent_decode("caf%C3%A9", false), "caf\xC3\xA9");
+  EXPECT_EQ(percent_decode("%F0%9F%98%80", false), "\xF0\x9F\x98\x80");
+  EXPECT_EQ(percent_decode("%EF%BF%BF", false), "\xEF\xBF\xBF");
+  for (const auto* bad : {"%FF", "caf%C3", "%C3%28", "%C0%AF", "%E0%80%AF", "%ED%A0%80",
+                          "%F4%90%80%80", "%F8%88%80%80%80", "%80"}) {
+    EXPECT_FALSE(percent_decode(bad, false)) << bad;
+  }
+  EXPECT_FALSE((HttpRequest{"GET", "/x?term=%FF", {}, ""}.query("term")));
+}
+
 }  // namespace

@@ -36,7 +36,8 @@ struct HttpResponse {
   static HttpResponse json(unsigned status, std::string body);
 };
 
-/// Decodes `%XX` and, when `plus_is_space`, `+`. Nullopt for malformed escapes or a NUL byte.
+/// Decodes `%XX` and, when `plus_is_space`, `+`. Nullopt for malformed escapes, a NUL byte or a
+/// result that is not valid UTF-8 (Postgres would refuse it as text).
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 
 }  // namespace cruddur::http

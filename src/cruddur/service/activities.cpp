@@ -5,6 +5,7 @@
 
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <utility>
 #include <vector>
 
@@ -54,14 +55,55 @@ std::string encode_cursor(const Cursor& cursor) {
   return aws::base64url_encode(cursor.created_at + "|" + cursor.uuid);
 }
 
+// The digits of text[at, at + count) as a number; nullopt when any is not a digit.
+std::optional<unsigned> digits(std::string_view text, std::size_t at, std::size_t count) {
+  if (at + count > text.size()) return std::nullopt;
+  unsigned value = 0;
+  for (std::size_t i = at; i < at + count; ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    value = value * 10 + static_cast<unsigned>(text[i] - '0');
+  }
+  return value;
+}
+
+// A timestamptz as Postgres writes it in JSON, `YYYY-MM-DDTHH:MM:SS[.f{1,6}]±HH:MM`, naming a
+// real calendar date: a cursor's time must never make Postgres fail (that would be a 500).
+bool is_json_timestamp(std::string_view text) {
+  auto year = digits(text, 0, 4);
+  auto month = digits(text, 5, 2);
+  auto day = digits(text, 8, 2);
+  auto hour = digits(text, 11, 2);
+  auto minute = digits(text, 14, 2);
+  auto second = digits(text, 17, 2);
+  if (!year || !month || !day || !hour || !minute || !second || *year == 0) return false;
+  if (text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':') {
+    return false;
+  }
+  std::chrono::year_month_day date{std::chrono::year(static_cast<int>(*year)),
+                                   std::chrono::month(*month), std::chrono::day(*day)};
+  if (!date.ok() || *hour > 23 || *minute > 59 || *second > 59) return false;
+  std::size_t at = 19;
+  if (at < text.size() && text[at] == '.') {
+    std::size_t fraction = 0;
+    while (digits(text, at + 1 + fraction, 1)) ++fraction;
+    if (fraction < 1 || fraction > 6) return false;
+    at += 1 + fraction;
+  }
+  if (text.size() != at + 6 || (text[at] != '+' && text[at] != '-') || text[at + 3] != ':') {
+    return false;
+  }
+  auto offset_hours = digits(text, at + 1, 2);
+  auto offset_minutes = digits(text, at + 4, 2);
+  return offset_hours && offset_minutes && *offset_hours <= 15 && *offset_minutes <= 59;
+}
+
 std::optional<Cursor> decode_cursor(const std::string& text) {
   auto raw = aws::base64url_decode(text);
   if (!raw) return std::nullopt;
   auto bar = raw->find('|');
   if (bar == std::string::npos || bar == 0 || bar > 64) return std::nullopt;
   Cursor cursor{raw->substr(0, bar), raw->substr(bar + 1)};
-  bool plain_time = cursor.created_at.find_first_not_of("0123456789-:.+ TZ") == std::string::npos;
-  if (!plain_time || !is_uuid(cursor.uuid)) return std::nullopt;
+  if (!is_json_timestamp(cursor.created_at) || !is_uuid(cursor.uuid)) return std::nullopt;
   return cursor;
 }
 

@@ -22,13 +22,14 @@ inline nlohmann::json parse_object(std::string_view body) {
 }
 
 /// A string field: its value; nullopt when absent or null. `wrong_type` is set when the field is
-/// there but not a string.
+/// there but not a string, or holds a NUL character (`\u0000`: Postgres text cannot store it and
+/// libpq would cut the parameter there).
 inline std::optional<std::string> string_field(const nlohmann::json& object, const char* name,
                                                bool& wrong_type) {
   auto it = object.find(name);
   wrong_type = false;
   if (it == object.end() || it->is_null()) return std::nullopt;
-  if (!it->is_string()) {
+  if (!it->is_string() || it->get_ref<const std::string&>().find('\0') != std::string::npos) {
     wrong_type = true;
     return std::nullopt;
   }
