@@ -179,12 +179,7 @@ class HttpsTest : public ::testing::Test {
     char pattern[] = "/tmp/cruddur-net-tls-XXXXXX";
     ASSERT_NE(mkdtemp(pattern), nullptr);
     dir_ = pattern;
-    files_ = {dir_ + "/cert.pem", dir_ + "/key.pem"};
-    auto made = cruddur::test::run_process({"openssl", "req", "-x509", "-newkey", "rsa:2048",
-                                            "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                                            "-addext", "subjectAltName=DNS:localhost", "-keyout",
-                                            files_.private_key, "-out", files_.certificate});
-    ASSERT_EQ(made.exit_code, 0) << made.err;
+    files_ = cruddur::test::make_self_signed_certificate(dir_, "localhost");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
