@@ -93,4 +93,18 @@ TEST_F(SafeCacheTest, SuccessfulInvalidationRemovesTheKeys) {
   EXPECT_EQ(safe_.stats().invalidations, 1u);
 }
 
+TEST(SafeCacheInProcess, MemoryBackendIsCalledDirectlyAndCounted) {
+  asio::io_context io;
+  SafeCache safe(std::make_shared<cruddur::cache::MemoryCache>());
+  run(io, safe.set("k", "v", 60s));
+  EXPECT_EQ(run(io, safe.get("k")), "v");
+  run(io, safe.del({"k"}));
+  EXPECT_EQ(run(io, safe.get("k")), std::nullopt);
+  auto stats = safe.stats();
+  EXPECT_EQ(stats.hits, 1u);
+  EXPECT_EQ(stats.misses, 1u);
+  EXPECT_EQ(stats.sets, 1u);
+  EXPECT_EQ(stats.invalidations, 1u);
+}
+
 }  // namespace
