@@ -22,8 +22,8 @@ class SafeCacheTest : public ::testing::Test {
   SafeCacheTest() : backend_(std::make_shared<ScriptedBackend>()), safe_(backend_, options()) {}
   static SafeCacheOptions options() {
     SafeCacheOptions options;
-    options.budget = 20ms;
-    options.invalidation_budget = 40ms;
+    options.budget = 500ms;  // generous: success paths must not time out on a loaded machine
+    options.invalidation_budget = 800ms;
     return options;
   }
 
