@@ -9,6 +9,7 @@
 #include <boost/asio/use_future.hpp>
 #include <thread>
 
+#include "cruddur/cache/cache_aside.hpp"
 #include "cruddur/cache/factory.hpp"
 #include "cruddur/cache/safe_cache.hpp"
 #include "own_redis.hpp"
@@ -144,6 +145,35 @@ TEST(RedisCache, MakeCacheBuildsItFromTheUrl) {
   run(io, cache->set(key, "v", 60s));
   EXPECT_EQ(run(io, cache->get(key)), "v");
   run(io, cache->del({key}));
+}
+
+// Two processes' worth of caches (separate connections, separate single-flight tables) sharing
+// the server: an invalidation by one is seen by the other's next read at once.
+TEST(RedisCache, InvalidationByOneProcessIsSeenByAnother) {
+  asio::io_context io;
+  SafeCacheOptions generous;  // nothing here may time out on a loaded machine
+  generous.budget = 5s;
+  generous.invalidation_budget = 5s;
+  SafeCache shared_a(redis(io, shared_url(0)), generous);
+  SafeCache shared_b(redis(io, shared_url(0)), generous);
+  cruddur::cache::CacheAside process_a(shared_a);
+  cruddur::cache::CacheAside process_b(shared_b);
+  auto key = unique("home");
+  std::string database = "[\"seed\"]";
+  int loads = 0;
+  auto loader = [&]() -> asio::awaitable<std::string> {
+    ++loads;
+    co_return database;
+  };
+  EXPECT_EQ(run(io, process_a.get_or_load(key, 60s, loader)), "[\"seed\"]");
+  EXPECT_EQ(run(io, process_b.get_or_load(key, 60s, loader)), "[\"seed\"]");  // B: a hit
+  EXPECT_EQ(loads, 1);
+
+  database = "[\"new post\",\"seed\"]";  // B handles a write: commit, then invalidate, then ack
+  run(io, process_b.invalidate({key}));
+  EXPECT_EQ(run(io, process_a.get_or_load(key, 60s, loader)), "[\"new post\",\"seed\"]");
+  EXPECT_EQ(loads, 2);
+  run(io, process_a.invalidate({key}));
 }
 
 // Below: a private server, killed and restarted by the test.
