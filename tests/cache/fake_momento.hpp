@@ -16,11 +16,14 @@ namespace cruddur::test {
 
 class FakeMomento {
  public:
-  explicit FakeMomento(std::string token)
-      : token_(std::move(token)), server_([this](const ScriptedRequest& r) { return handle(r); }) {}
+  /// Plain HTTP on 127.0.0.1, or HTTPS for `localhost` with `tls`.
+  explicit FakeMomento(std::string token, std::optional<TlsFiles> tls = std::nullopt)
+      : token_(std::move(token)),
+        tls_(tls.has_value()),
+        server_([this](const ScriptedRequest& r) { return handle(r); }, std::move(tls)) {}
 
   [[nodiscard]] std::string base_url() const {
-    return "http://127.0.0.1:" + std::to_string(server_.port());
+    return (tls_ ? "https://localhost:" : "http://127.0.0.1:") + std::to_string(server_.port());
   }
 
   /// Answer every request with this status (nullopt: behave normally).
@@ -123,6 +126,7 @@ class FakeMomento {
   }
 
   std::string token_;
+  bool tls_;
   std::mutex mutex_;
   std::map<std::string, std::string> items_;
   std::map<std::string, long> ttls_;

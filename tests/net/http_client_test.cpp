@@ -57,7 +57,7 @@ TEST(HttpClient, ReturnsStatusHeadersAndBody) {
   asio::io_context io;
   HttpClient client(io.get_executor());
   auto result = run(
-      io, client.request("POST", local_url(server, "/a?b=c"), {{"X-Test", "1"}}, "payload", 2s));
+      io, client.request("POST", local_url(server, "/a?b=c"), {{"X-Test", "1"}}, "payload", 10s));
   EXPECT_EQ(result.status, 200u);
   EXPECT_EQ(result.body, "POST /a?b=c payload");
   EXPECT_EQ(result.header("x-seen-host"), "127.0.0.1:" + std::to_string(server.port()));
@@ -67,7 +67,7 @@ TEST(HttpClient, ErrorStatusIsAResultNotAnException) {
   ScriptedServer server([](const ScriptedRequest&) { return answer(404, "nope"); });
   asio::io_context io;
   HttpClient client(io.get_executor());
-  auto result = run(io, client.request("GET", local_url(server, "/"), {}, "", 2s));
+  auto result = run(io, client.request("GET", local_url(server, "/"), {}, "", 10s));
   EXPECT_EQ(result.status, 404u);
   EXPECT_EQ(result.body, "nope");
 }
@@ -77,7 +77,7 @@ TEST(HttpClient, KeepAliveReusesOneConnection) {
   asio::io_context io;
   HttpClient client(io.get_executor());
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(run(io, client.request("GET", local_url(server, "/"), {}, "", 2s)).status, 200u);
+    EXPECT_EQ(run(io, client.request("GET", local_url(server, "/"), {}, "", 10s)).status, 200u);
   }
   EXPECT_EQ(server.connections(), 1);
 }
@@ -91,7 +91,7 @@ TEST(HttpClient, ConnectionClosedByServerAfterResponseIsNotReused) {
   asio::io_context io;
   HttpClient client(io.get_executor());
   for (int i = 0; i < 2; ++i) {
-    EXPECT_EQ(run(io, client.request("GET", local_url(server, "/"), {}, "", 2s)).status, 200u);
+    EXPECT_EQ(run(io, client.request("GET", local_url(server, "/"), {}, "", 10s)).status, 200u);
   }
   EXPECT_EQ(server.connections(), 2);
 }
@@ -100,9 +100,9 @@ TEST(HttpClient, ParkedConnectionDroppedByServerIsRetriedOnAFreshOne) {
   ScriptedServer server(echo);
   asio::io_context io;
   HttpClient client(io.get_executor());
-  EXPECT_EQ(run(io, client.request("GET", local_url(server, "/"), {}, "", 2s)).status, 200u);
+  EXPECT_EQ(run(io, client.request("GET", local_url(server, "/"), {}, "", 10s)).status, 200u);
   server.drop_connections();
-  auto result = run(io, client.request("PUT", local_url(server, "/x"), {}, "v", 2s));
+  auto result = run(io, client.request("PUT", local_url(server, "/x"), {}, "v", 10s));
   EXPECT_EQ(result.status, 200u);
   EXPECT_EQ(result.body, "PUT /x v");
   EXPECT_EQ(server.connections(), 2);
@@ -126,7 +126,7 @@ TEST(HttpClient, BodyAboveTheLimitIsAProtocolError) {
   HttpClientOptions options;
   options.body_limit = 1024;
   HttpClient client(io.get_executor(), options);
-  EXPECT_THROW(run(io, client.request("GET", local_url(server, "/"), {}, "", 2s)),
+  EXPECT_THROW(run(io, client.request("GET", local_url(server, "/"), {}, "", 10s)),
                cruddur::net::ProtocolError);
 }
 
@@ -139,14 +139,14 @@ TEST(HttpClient, RefusedConnectionIsAConnectError) {
   }
   HttpClient client(io.get_executor());
   EXPECT_THROW(
-      run(io, client.request("GET", "http://127.0.0.1:" + std::to_string(port) + "/", {}, "", 2s)),
+      run(io, client.request("GET", "http://127.0.0.1:" + std::to_string(port) + "/", {}, "", 10s)),
       cruddur::net::ConnectError);
 }
 
 TEST(HttpClient, BadUrlIsInvalidUrl) {
   asio::io_context io;
   HttpClient client(io.get_executor());
-  EXPECT_THROW(run(io, client.request("GET", "ftp://example.com/", {}, "", 2s)),
+  EXPECT_THROW(run(io, client.request("GET", "ftp://example.com/", {}, "", 10s)),
                cruddur::net::InvalidUrl);
 }
 
@@ -160,7 +160,7 @@ TEST(HttpClient, ConcurrentRequestsFromSeveralThreadsAllComplete) {
         io,
         [&, i]() -> asio::awaitable<void> {
           auto result = co_await client.request("GET", local_url(server, "/" + std::to_string(i)),
-                                                {}, "", 5s);
+                                                {}, "", 10s);
           if (result.status == 200 && result.body == "GET /" + std::to_string(i) + " ") ++ok;
         },
         asio::detached);
@@ -179,12 +179,7 @@ class HttpsTest : public ::testing::Test {
     char pattern[] = "/tmp/cruddur-net-tls-XXXXXX";
     ASSERT_NE(mkdtemp(pattern), nullptr);
     dir_ = pattern;
-    files_ = {dir_ + "/cert.pem", dir_ + "/key.pem"};
-    auto made = cruddur::test::run_process({"openssl", "req", "-x509", "-newkey", "rsa:2048",
-                                            "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                                            "-addext", "subjectAltName=DNS:localhost", "-keyout",
-                                            files_.private_key, "-out", files_.certificate});
-    ASSERT_EQ(made.exit_code, 0) << made.err;
+    files_ = cruddur::test::make_self_signed_certificate(dir_, "localhost");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
@@ -200,7 +195,7 @@ TEST_F(HttpsTest, TrustedSelfSignedCertificateWorksAndConnectionsAreReused) {
   HttpClient client(io.get_executor(), options);
   auto url = "https://localhost:" + std::to_string(server.port()) + "/secure";
   for (int i = 0; i < 2; ++i) {
-    auto result = run(io, client.request("GET", url, {}, "", 5s));
+    auto result = run(io, client.request("GET", url, {}, "", 10s));
     EXPECT_EQ(result.status, 200u);
     EXPECT_EQ(result.body, "GET /secure ");
   }
@@ -213,7 +208,7 @@ TEST_F(HttpsTest, UntrustedCertificateIsATlsError) {
   HttpClient client(io.get_executor());
   EXPECT_THROW(
       run(io, client.request("GET", "https://localhost:" + std::to_string(server.port()) + "/", {},
-                             "", 5s)),
+                             "", 10s)),
       cruddur::net::TlsError);
 }
 
@@ -225,7 +220,7 @@ TEST_F(HttpsTest, HostNameMismatchIsATlsError) {
   HttpClient client(io.get_executor(), options);
   EXPECT_THROW(
       run(io, client.request("GET", "https://127.0.0.1:" + std::to_string(server.port()) + "/", {},
-                             "", 5s)),
+                             "", 10s)),
       cruddur::net::TlsError);
 }
 

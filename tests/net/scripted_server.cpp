@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "cruddur/core/asio.hpp"
+#include "subprocess.hpp"
 
 namespace cruddur::test {
 namespace {
@@ -112,6 +113,15 @@ struct ScriptedServer::Impl {
     }
   }
 };
+
+TlsFiles make_self_signed_certificate(const std::string& dir, const std::string& host) {
+  TlsFiles files{dir + "/cert.pem", dir + "/key.pem"};
+  auto made = run_process({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                           "-subj", "/CN=" + host, "-addext", "subjectAltName=DNS:" + host,
+                           "-keyout", files.private_key, "-out", files.certificate});
+  if (made.exit_code != 0) throw std::runtime_error("openssl req failed: " + made.err);
+  return files;
+}
 
 ScriptedServer::ScriptedServer(Handler handler, std::optional<TlsFiles> tls)
     : impl_(std::make_shared<Impl>(std::move(handler), std::move(tls))) {

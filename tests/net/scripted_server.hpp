@@ -36,6 +36,10 @@ struct TlsFiles {
   std::string private_key;
 };
 
+/// Makes a self-signed certificate for `host` (a DNS name) in `dir` with the openssl CLI.
+/// Throws std::runtime_error when openssl fails.
+TlsFiles make_self_signed_certificate(const std::string& dir, const std::string& host);
+
 class ScriptedServer {
  public:
   using Handler = std::function<ScriptedResponse(const ScriptedRequest&)>;

@@ -102,4 +102,20 @@ TEST(CacheFactory, MomentoNeedsKeyAndEndpoint) {
   EXPECT_EQ(message.find("topsecret"), std::string::npos);
 }
 
+TEST(CacheFactory, SettingsComeFromTheConfiguration) {
+  auto config = cruddur::core::load_config(
+      cruddur::core::map_env({{"CACHE_URL", "momento://feeds"},
+                              {"MOMENTO_AUTH_TOKEN", "old-name-token"},
+                              {"MOMENTO_ENDPOINT", "cell-1.example.com"}}));
+  auto from_config = cruddur::cache::cache_settings(config);
+  EXPECT_EQ(from_config.url, "momento://feeds");
+  EXPECT_EQ(from_config.momento_api_key, "old-name-token");
+  EXPECT_EQ(from_config.momento_endpoint, "cell-1.example.com");
+  asio::io_context io;
+  EXPECT_EQ(make_cache(io.get_executor(), from_config)->backend(), "momento");
+  auto defaults =
+      cruddur::cache::cache_settings(cruddur::core::load_config(cruddur::core::map_env({})));
+  EXPECT_EQ(make_cache(io.get_executor(), defaults)->backend(), "memory");
+}
+
 }  // namespace

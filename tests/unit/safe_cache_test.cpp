@@ -22,8 +22,8 @@ class SafeCacheTest : public ::testing::Test {
   SafeCacheTest() : backend_(std::make_shared<ScriptedBackend>()), safe_(backend_, options()) {}
   static SafeCacheOptions options() {
     SafeCacheOptions options;
-    options.budget = 20ms;
-    options.invalidation_budget = 40ms;
+    options.budget = 500ms;  // generous: success paths must not time out on a loaded machine
+    options.invalidation_budget = 800ms;
     return options;
   }
 
@@ -91,6 +91,20 @@ TEST_F(SafeCacheTest, SuccessfulInvalidationRemovesTheKeys) {
   run(io_, safe_.del({"a", "b"}));
   EXPECT_EQ(backend_->store.entries(), 0u);
   EXPECT_EQ(safe_.stats().invalidations, 1u);
+}
+
+TEST(SafeCacheInProcess, MemoryBackendIsCalledDirectlyAndCounted) {
+  asio::io_context io;
+  SafeCache safe(std::make_shared<cruddur::cache::MemoryCache>());
+  run(io, safe.set("k", "v", 60s));
+  EXPECT_EQ(run(io, safe.get("k")), "v");
+  run(io, safe.del({"k"}));
+  EXPECT_EQ(run(io, safe.get("k")), std::nullopt);
+  auto stats = safe.stats();
+  EXPECT_EQ(stats.hits, 1u);
+  EXPECT_EQ(stats.misses, 1u);
+  EXPECT_EQ(stats.sets, 1u);
+  EXPECT_EQ(stats.invalidations, 1u);
 }
 
 }  // namespace

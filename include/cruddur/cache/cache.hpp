@@ -41,6 +41,9 @@ class Cache {
   virtual asio::awaitable<void> del(std::vector<std::string> keys) = 0;
   /// `memory`, `redis`, `momento` or `none` (for logs and metrics labels).
   [[nodiscard]] virtual std::string_view backend() const = 0;
+  /// True for in-process backends whose calls never suspend and never throw CacheError: SafeCache
+  /// then calls them directly instead of racing each call against its budget.
+  [[nodiscard]] virtual bool in_process() const noexcept { return false; }
 };
 
 }  // namespace cruddur::cache

@@ -33,6 +33,7 @@ class MemoryCache final : public Cache {
   asio::awaitable<void> set(std::string key, std::string value, std::chrono::seconds ttl) override;
   asio::awaitable<void> del(std::vector<std::string> keys) override;
   [[nodiscard]] std::string_view backend() const override { return "memory"; }
+  [[nodiscard]] bool in_process() const noexcept override { return true; }
 
   /// Synchronous forms of the above (the awaitable ones call these).
   std::optional<std::string> get_now(const std::string& key);

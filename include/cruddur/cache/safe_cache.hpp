@@ -34,7 +34,8 @@ struct SafeCacheOptions {
 /// calls). del is different: a shared backend that could not be invalidated may serve stale data to
 /// other processes, so del throws CacheError("cache_invalidation_failed") on error or timeout and
 /// the caller decides (a write handler should not acknowledge: answer 503 and let the client
-/// retry). Thread-safe.
+/// retry). In-process backends (Cache::in_process) are called directly, without the race.
+/// Thread-safe.
 class SafeCache final : public Cache {
  public:
   SafeCache(std::shared_ptr<Cache> backend, SafeCacheOptions options = {});

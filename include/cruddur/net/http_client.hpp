@@ -38,7 +38,8 @@ struct HttpClientOptions {
 
 /// Async HTTP/1.1 client over TCP or TLS (peer certificate verified against the system store and
 /// the host name, SNI sent). Keeps idle keep-alive connections per host and reuses them; a request
-/// on a reused connection that the server had closed is retried once on a fresh one.
+/// on a reused connection that the server had closed is retried once on a fresh one (when the
+/// write failed, or when the response never started and the method is idempotent).
 /// Thread-safe: any number of requests may run at once from any thread of the executor's context.
 /// The client must outlive its requests.
 class HttpClient {

@@ -143,6 +143,11 @@ std::string_view SafeCache::backend() const {
 }
 
 asio::awaitable<std::optional<std::string>> SafeCache::get(std::string key) {
+  if (backend_->in_process()) {
+    auto value = co_await backend_->get(std::move(key));
+    ++(value ? counters_->hits : counters_->misses);
+    co_return value;
+  }
   auto outcome = co_await with_budget<std::optional<std::string>>(
       backend_, backend_->get(std::move(key)), options_.budget);
   if (counters_->record_failure(outcome, backend(), "get")) co_return std::nullopt;
@@ -152,6 +157,11 @@ asio::awaitable<std::optional<std::string>> SafeCache::get(std::string key) {
 }
 
 asio::awaitable<void> SafeCache::set(std::string key, std::string value, std::chrono::seconds ttl) {
+  if (backend_->in_process()) {
+    ++counters_->sets;
+    co_await backend_->set(std::move(key), std::move(value), ttl);
+    co_return;
+  }
   auto outcome = co_await with_budget<bool>(
       backend_, confirm_set(backend_, std::move(key), std::move(value), ttl), options_.budget);
   ++counters_->sets;
@@ -159,6 +169,11 @@ asio::awaitable<void> SafeCache::set(std::string key, std::string value, std::ch
 }
 
 asio::awaitable<void> SafeCache::del(std::vector<std::string> keys) {
+  if (backend_->in_process()) {
+    ++counters_->invalidations;
+    co_await backend_->del(std::move(keys));
+    co_return;
+  }
   auto outcome = co_await with_budget<bool>(backend_, confirm_del(backend_, std::move(keys)),
                                             options_.invalidation_budget);
   ++counters_->invalidations;

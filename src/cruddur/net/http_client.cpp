@@ -67,6 +67,12 @@ bool is_stale_close(const beast::error_code& ec) {
          || ec == asio::ssl::error::stream_truncated;
 }
 
+bool is_idempotent(const Request& request) {
+  auto method = request.method();
+  return method == bhttp::verb::get || method == bhttp::verb::head || method == bhttp::verb::put
+         || method == bhttp::verb::delete_ || method == bhttp::verb::options;
+}
+
 [[noreturn]] void throw_io_error(const beast::error_code& ec, const Url& url, const char* step) {
   auto where = url.host_header();
   if (ec == beast::error::timeout || ec == asio::error::operation_aborted) {
@@ -214,7 +220,10 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     // whole message arrives in one read (eager parsing), so the length is checked here.
     co_await bhttp::async_read_header(stream, connection.buffer, parser,
                                       redirect_error(use_awaitable, ec));
-    if (ec && reused && !parser.got_some() && is_stale_close(ec)) co_return std::nullopt;
+    // Closed after taking the request: retrying is only safe when repeating it is harmless.
+    if (ec && reused && !parser.got_some() && is_stale_close(ec) && is_idempotent(request)) {
+      co_return std::nullopt;
+    }
     if (!ec && parser.content_length() && *parser.content_length() > options.body_limit) {
       ec = bhttp::error::body_limit;
     }

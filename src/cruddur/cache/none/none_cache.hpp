@@ -11,6 +11,7 @@ class NoneCache final : public Cache {
   asio::awaitable<void> set(std::string key, std::string value, std::chrono::seconds ttl) override;
   asio::awaitable<void> del(std::vector<std::string> keys) override;
   [[nodiscard]] std::string_view backend() const override { return "none"; }
+  [[nodiscard]] bool in_process() const noexcept override { return true; }
 };
 
 }  // namespace cruddur::cache
