@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Every bash file under bin/, scripts/ and tests/infra/ passes shellcheck (sourced files followed).
+# Every bash file under bin/, scripts/, bench/ and tests/infra/ passes shellcheck (sourced files followed).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 command -v shellcheck >/dev/null 2>&1 || fail "shellcheck is not installed (Debian package shellcheck)"
 
 files=()
-for dir in bin scripts tests/infra; do
+for dir in bin scripts bench tests/infra; do
   [[ -d "$REPO_ROOT/$dir" ]] || continue
   while IFS= read -r -d '' file; do
     if [[ "$file" == *.sh ]] || head -n 1 "$file" | grep -Eq '^#!.*\b(ba)?sh\b'; then
