@@ -139,17 +139,15 @@ bool parse_one(std::string_view& input, bhttp::request<bhttp::string_body>& out)
   parser.eager(true);
   boost::beast::error_code ec;
   while (!parser.is_done()) {
-    auto used = parser.put(cruddur::asio::buffer(input.data(), input.size()), ec);
+    auto used =
+        input.empty() ? 0 : parser.put(cruddur::asio::buffer(input.data(), input.size()), ec);
     input.remove_prefix(used);
-    if (ec == bhttp::error::need_more) {
-      if (input.empty() || used == 0) {
-        parser.put_eof(ec);
-        if (ec || !parser.is_done()) return false;
-      }
-      ec = {};
-      continue;
+    if (ec && ec != bhttp::error::need_more) return false;
+    if (used == 0) {  // all the input is in the buffer, so nothing more is coming: end of stream
+      parser.put_eof(ec);
+      if (ec || !parser.is_done()) return false;
     }
-    if (ec) return false;
+    ec = {};
   }
   out = parser.release();
   return true;
