@@ -20,6 +20,13 @@ TEST(RedactUrl, PasswordContainingAtAndColon) {
   EXPECT_EQ(redact_url("postgresql://u:p@ss:w0rd@host/db"), "postgresql://u:****@host/db");
 }
 
+// libpq ends the userinfo at the first `@` before a `/` only: `?` and `#` belong to the password.
+TEST(RedactUrl, PasswordContainingQuestionMarkOrHash) {
+  EXPECT_EQ(redact_url("postgresql://u:pa#ss@host/db"), "postgresql://u:****@host/db");
+  EXPECT_EQ(redact_url("postgresql://u:pa?ss@host/db"), "postgresql://u:****@host/db");
+  EXPECT_EQ(redact_url("postgresql://u#x:secret@host"), "postgresql://u#x:****@host");
+}
+
 TEST(RedactUrl, MasksQueryParameterPassword) {
   EXPECT_EQ(redact_url("postgresql://host/db?user=u&password=hunter2&sslmode=require"),
             "postgresql://host/db?user=u&password=****&sslmode=require");

@@ -21,7 +21,8 @@ std::string redact_userinfo(std::string_view url) {
   auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return std::string(url);
   auto authority = scheme_end + 3;
-  auto authority_end = url.find_first_of("/?#", authority);
+  // As libpq: the userinfo is what precedes an `@` before the first `/` (`?` and `#` included).
+  auto authority_end = url.find('/', authority);
   if (authority_end == std::string_view::npos) authority_end = url.size();
   auto at = url.rfind('@', authority_end == 0 ? 0 : authority_end - 1);
   if (at == std::string_view::npos || at < authority) return std::string(url);
