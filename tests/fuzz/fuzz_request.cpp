@@ -59,7 +59,9 @@ awaitable<HttpResponse> failing(RequestContext& context) {
   const auto& uuid = context.param("uuid");
   switch (uuid.empty() ? 0 : uuid.front() % 5) {
     case 0:
-      throw cruddur::service::ValidationError({"message_blank", uuid});
+      // Validation codes are the service's constants, never client text (error_mapping dumps
+      // them without replacing invalid UTF-8).
+      throw cruddur::service::ValidationError({"message_blank", "ttl_blank"});
     case 1:
       throw cruddur::service::NotFound("no activity " + uuid);
     case 2:
