@@ -3,8 +3,7 @@
 // Besides crashes, leaks and UB, a finding is a password that survives redaction: when libpq
 // parses a password of at least 4 characters out of the input, redact_url's output must hold
 // fewer copies of it than the input did (compared after percent-decoding both, since libpq
-// decodes URLs). Counting copies keeps a password that is also, say, the user name from being a
-// false alarm.
+// decodes URLs), unless the password is also part of another parsed value or a keyword.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -59,6 +58,12 @@ void check_redaction(const std::string& input, const cruddur::db::ConnInfo& info
   auto password = info.get("password");
   // Shorter passwords match by chance; `*` is the mask itself.
   if (password.size() < 4 || password.find('*') != std::string::npos) return;
+  // A password that is part of another parsed value, a keyword or the scheme may stay visible.
+  std::string others = "postgresql://";
+  for (const auto& [key, value] : info.options()) {
+    if (key != "password") others += "\x01" + key + "\x01" + value;
+  }
+  if (others.find(password) != std::string::npos) return;
   auto in = count(lenient_percent_decode(input), password);
   if (in == 0) return;  // only quoted or escaped in the input: not recognisable in the output
   auto out = count(lenient_percent_decode(cruddur::core::redact_url(input)), password);
