@@ -57,7 +57,7 @@ awaitable<HttpResponse> echo(RequestContext& context) {
 // Fails the ways service code does, chosen by the first byte of the parameter.
 awaitable<HttpResponse> failing(RequestContext& context) {
   const auto& uuid = context.param("uuid");
-  switch (uuid.empty() ? 0 : uuid.front() % 5) {
+  switch (uuid.empty() ? 0 : static_cast<unsigned char>(uuid.front()) % 5) {
     case 0:
       // Validation codes are the service's constants, never client text (error_mapping dumps
       // them without replacing invalid UTF-8).
