@@ -20,6 +20,13 @@ TEST(RedactUrl, PasswordContainingAtAndColon) {
   EXPECT_EQ(redact_url("postgresql://u:p@ss:w0rd@host/db"), "postgresql://u:****@host/db");
 }
 
+// libpq ends the userinfo at the first `@` before a `/` only: `?` and `#` belong to the password.
+TEST(RedactUrl, PasswordContainingQuestionMarkOrHash) {
+  EXPECT_EQ(redact_url("postgresql://u:pa#ss@host/db"), "postgresql://u:****@host/db");
+  EXPECT_EQ(redact_url("postgresql://u:pa?ss@host/db"), "postgresql://u:****@host/db");
+  EXPECT_EQ(redact_url("postgresql://u#x:secret@host"), "postgresql://u#x:****@host");
+}
+
 TEST(RedactUrl, MasksQueryParameterPassword) {
   EXPECT_EQ(redact_url("postgresql://host/db?user=u&password=hunter2&sslmode=require"),
             "postgresql://host/db?user=u&password=****&sslmode=require");
@@ -30,6 +37,25 @@ TEST(RedactUrl, MasksKeywordPasswordQuotedOrNot) {
   EXPECT_EQ(redact_url("host=h password = 'a b\\' c' dbname=x"),
             "host=h password = **** dbname=x");
   EXPECT_EQ(redact_url("host=h PASSWORD=x"), "host=h PASSWORD=****");
+}
+
+// Found by fuzz_conninfo: libpq ends a URL query value at `&` only and a key/value value at
+// unescaped whitespace only, and decodes percent-encoded query keywords.
+TEST(RedactUrl, MasksTheWholeValueAsLibpqDelimitsIt) {
+  EXPECT_EQ(redact_url("postgresql://h/db?password=Abc#1 2&user=x"),
+            "postgresql://h/db?password=****&user=x");
+  EXPECT_EQ(redact_url("postgresql://h/db?password='a'b&user=x"),
+            "postgresql://h/db?password=****&user=x");
+  EXPECT_EQ(redact_url("host=h password=Abc#12&x user=u"), "host=h password=**** user=u");
+  EXPECT_EQ(redact_url("host=h password=a\\ b user=u"), "host=h password=**** user=u");
+  EXPECT_EQ(redact_url("host=h password\t=\tsecret"), "host=h password\t=\t****");
+}
+
+TEST(RedactUrl, MasksPercentEncodedPasswordKeyword) {
+  EXPECT_EQ(redact_url("postgresql://h/db?%70assword=hunter22"),
+            "postgresql://h/db?%70assword=****");
+  EXPECT_EQ(redact_url("postgresql://h/db?pa%73%73word=x&a=b"),
+            "postgresql://h/db?pa%73%73word=****&a=b");
 }
 
 TEST(RedactUrl, LeavesLookalikeKeysAlone) {

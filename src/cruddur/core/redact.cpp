@@ -8,12 +8,30 @@ namespace {
 
 constexpr std::string_view kMask = "****";
 
-bool iequals_at(std::string_view text, std::size_t pos, std::string_view word) {
-  if (pos + word.size() > text.size()) return false;
-  for (std::size_t i = 0; i < word.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[pos + i])) != word[i]) return false;
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+
+// The length of the keyword `word` at `pos` (any case), 0 when it is not there. In a URL each
+// letter may be percent-encoded, since libpq decodes query keywords (`?%70assword=`).
+std::size_t keyword_at(std::string_view text, std::size_t pos, std::string_view word, bool url) {
+  auto start = pos;
+  for (char letter : word) {
+    if (pos >= text.size()) return 0;
+    char c = text[pos++];
+    if (url && c == '%' && pos + 1 < text.size() && hex_value(text[pos]) >= 0 &&
+        hex_value(text[pos + 1]) >= 0) {
+      c = static_cast<char>(hex_value(text[pos]) * 16 + hex_value(text[pos + 1]));
+      pos += 2;
+    }
+    if (std::tolower(static_cast<unsigned char>(c)) != letter) return 0;
   }
-  return true;
+  return pos - start;
 }
 
 // Masks the `user:password@` part of `scheme://user:password@host…`.
@@ -21,7 +39,8 @@ std::string redact_userinfo(std::string_view url) {
   auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return std::string(url);
   auto authority = scheme_end + 3;
-  auto authority_end = url.find_first_of("/?#", authority);
+  // As libpq: the userinfo is what precedes an `@` before the first `/` (`?` and `#` included).
+  auto authority_end = url.find('/', authority);
   if (authority_end == std::string_view::npos) authority_end = url.size();
   auto at = url.rfind('@', authority_end == 0 ? 0 : authority_end - 1);
   if (at == std::string_view::npos || at < authority) return std::string(url);
@@ -33,34 +52,35 @@ std::string redact_userinfo(std::string_view url) {
   return out;
 }
 
-// Masks the value after every `password=` (query parameter or libpq keyword, quoted or not).
+// Masks the value after every `password=`, as libpq delimits it: in a URL query up to the next
+// `&` (spaces, `#` and quotes included); in a key/value string up to unescaped whitespace, or the
+// closing quote of a quoted value.
 std::string redact_password_keywords(std::string_view text) {
-  constexpr std::string_view kKey = "password";
+  const bool url = text.find("://") != std::string_view::npos;
   std::string out;
   std::size_t pos = 0;
   while (pos < text.size()) {
     bool at_word_start = pos == 0 || !(std::isalnum(static_cast<unsigned char>(text[pos - 1])) ||
                                        text[pos - 1] == '_');
-    if (at_word_start && iequals_at(text, pos, kKey)) {
-      auto cursor = pos + kKey.size();
-      while (cursor < text.size() && text[cursor] == ' ') ++cursor;
+    auto key_length = at_word_start ? keyword_at(text, pos, "password", url) : 0;
+    if (key_length > 0) {
+      auto cursor = pos + key_length;
+      while (cursor < text.size() && is_space(text[cursor])) ++cursor;
       if (cursor < text.size() && text[cursor] == '=') {
         ++cursor;
-        while (cursor < text.size() && text[cursor] == ' ') ++cursor;
+        while (cursor < text.size() && is_space(text[cursor])) ++cursor;
         out.append(text.substr(pos, cursor - pos));
         out += kMask;
-        if (cursor < text.size() && text[cursor] == '\'') {
-          ++cursor;
-          while (cursor < text.size() && text[cursor] != '\'') {
-            cursor += text[cursor] == '\\' ? 2u : 1u;
-          }
-          ++cursor;
-        } else {
-          while (cursor < text.size() && text[cursor] != '&' && text[cursor] != ' ' &&
-                 text[cursor] != '#') {
-            ++cursor;
-          }
+        bool quoted = !url && cursor < text.size() && text[cursor] == '\'';
+        if (quoted) ++cursor;
+        auto ends_value = [&](char c) {
+          if (url) return c == '&';
+          return quoted ? c == '\'' : is_space(c);
+        };
+        while (cursor < text.size() && !ends_value(text[cursor])) {
+          cursor += !url && text[cursor] == '\\' ? 2u : 1u;
         }
+        if (quoted) ++cursor;
         pos = cursor;
         continue;
       }

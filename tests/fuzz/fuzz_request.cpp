@@ -1,0 +1,184 @@
+// libFuzzer target: raw bytes → the server's Beast parser and limits → Router/Pipeline, query().
+//
+// The bytes are what a client writes on one keep-alive connection: up to kMaxRequests pipelined
+// requests are parsed with a fresh parser each (as Server's session does), converted to
+// HttpRequest and answered by a Pipeline over the operational routes and routes shaped like the
+// API's (path parameters, handlers that fail the ways real ones do). Crashes, leaks, UB and
+// broken invariants (a response outside 100..599, a 405 without Allow) are findings.
+#include <spdlog/spdlog.h>
+
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "cruddur/core/asio.hpp"
+#include "cruddur/core/error.hpp"
+#include "cruddur/http/message.hpp"
+#include "cruddur/http/metrics.hpp"
+#include "cruddur/http/operational_routes.hpp"
+#include "cruddur/http/pipeline.hpp"
+#include "cruddur/http/router.hpp"
+#include "cruddur/http/server.hpp"
+#include "cruddur/service/errors.hpp"
+
+namespace {
+
+namespace bhttp = boost::beast::http;
+using cruddur::asio::awaitable;
+using cruddur::http::HttpRequest;
+using cruddur::http::HttpResponse;
+using cruddur::http::RequestContext;
+
+constexpr int kMaxRequests = 8;
+
+[[noreturn]] void finding(const char* what) {
+  std::fprintf(stderr, "fuzz_request: invariant broken: %s\n", what);
+  std::abort();
+}
+
+// Echoes the decoded parameters and some query values as JSON, as a read route would.
+awaitable<HttpResponse> echo(RequestContext& context) {
+  nlohmann::json body{{"handle", context.param("handle")}, {"uuid", context.param("uuid")}};
+  for (const char* name : {"limit", "before", "term"}) {
+    if (auto value = context.request().query(name)) body[name] = *value;
+  }
+  co_return HttpResponse::json(200,
+                               body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+// Fails the ways service code does, chosen by the first byte of the parameter.
+awaitable<HttpResponse> failing(RequestContext& context) {
+  const auto& uuid = context.param("uuid");
+  switch (uuid.empty() ? 0 : static_cast<unsigned char>(uuid.front()) % 5) {
+    case 0:
+      // Validation codes are the service's constants, never client text (error_mapping dumps
+      // them without replacing invalid UTF-8).
+      throw cruddur::service::ValidationError({"message_blank", "ttl_blank"});
+    case 1:
+      throw cruddur::service::NotFound("no activity " + uuid);
+    case 2:
+      throw cruddur::Error(uuid, "an error whose code is the client's text: " + uuid);
+    case 3:
+      throw std::runtime_error("internals " + uuid);
+    default:
+      co_return HttpResponse::json(200, context.request().body);
+  }
+}
+
+// TODO(issue 8): when the API's body validation lands in src/cruddur/service, route the POST and
+// PUT bodies here through it (or give it a fuzz_body target of its own, see README.md).
+void add_api_shaped_routes(cruddur::http::Router& router) {
+  router.add("GET", "/api/activities/home", echo);
+  router.add("GET", "/api/activities/search", echo);
+  router.add("GET", "/api/activities/@:handle", echo);
+  router.add("GET", "/api/activities/@:handle/status/:uuid", echo);
+  router.add("POST", "/api/activities", failing);
+  router.add("POST", "/api/activities/:uuid/reply", failing);
+  router.add("POST", "/api/profile/update", failing);
+  router.add("PUT", "/api/profile/update", failing);
+}
+
+// The same conversion as the server's session (src/cruddur/http/server.cpp).
+HttpRequest to_request(const bhttp::request<bhttp::string_body>& request) {
+  HttpRequest out{
+      std::string(request.method_string()), std::string(request.target()), {}, request.body()};
+  for (const auto& field : request) {
+    out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  return out;
+}
+
+void check(const HttpRequest& request, const HttpResponse& response) {
+  if (response.status < 100 || response.status > 599) finding("status out of range");
+  bool has_allow = false;
+  for (const auto& [name, value] : response.headers) {
+    if (name.empty()) finding("empty response header name");
+    if (name == "Allow") has_allow = !value.empty();
+  }
+  if (response.status == 405 && !has_allow) finding("405 without Allow");
+  if (request.method == "GET" && request.path() == "/api/health-check" && response.status != 200) {
+    finding("health check did not answer 200");
+  }
+}
+
+void exercise_accessors(const HttpRequest& request) {
+  for (const char* name : {"limit", "before", "term", ""}) (void)request.query(name);
+  (void)cruddur::http::percent_decode(request.target, true);
+  (void)cruddur::http::percent_decode(request.path(), false);
+  (void)request.header("Authorization");
+}
+
+HttpResponse answer(const cruddur::http::Pipeline& pipeline, HttpRequest request) {
+  cruddur::asio::io_context io;
+  HttpResponse response;
+  bool done = false;
+  cruddur::asio::co_spawn(io, pipeline.handle(std::move(request)),
+                          [&](const std::exception_ptr& error, HttpResponse result) {
+                            if (error) finding("Pipeline::handle threw");
+                            response = std::move(result);
+                            done = true;
+                          });
+  io.run();
+  if (!done) finding("Pipeline::handle did not complete");
+  return response;
+}
+
+// Parses one request off the front of `input` with the server's limits; false when the parser
+// refuses it (the server answers 400/413/431 and closes then) or the input ends first.
+bool parse_one(std::string_view& input, bhttp::request<bhttp::string_body>& out) {
+  const cruddur::http::ServerOptions limits;
+  bhttp::request_parser<bhttp::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
+  parser.body_limit(limits.body_limit);
+  parser.eager(true);
+  boost::beast::error_code ec;
+  while (!parser.is_done()) {
+    auto used =
+        input.empty() ? 0 : parser.put(cruddur::asio::buffer(input.data(), input.size()), ec);
+    input.remove_prefix(used);
+    if (ec && ec != bhttp::error::need_more) return false;
+    if (used == 0) {  // all the input is in the buffer, so nothing more is coming: end of stream
+      parser.put_eof(ec);
+      if (ec || !parser.is_done()) return false;
+    }
+    ec = {};
+  }
+  out = parser.release();
+  return true;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  spdlog::set_level(spdlog::level::off);  // the access log of every request is noise here
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  cruddur::http::Metrics metrics;
+  cruddur::http::Router router;
+  cruddur::http::add_operational_routes(router, metrics);
+  add_api_shaped_routes(router);
+  cruddur::http::Pipeline pipeline(router, {{"http://localhost:3000"}}, metrics);
+
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  bhttp::request<bhttp::string_body> parsed;
+  for (int i = 0; i < kMaxRequests && !input.empty() && parse_one(input, parsed); ++i) {
+    auto request = to_request(parsed);
+    exercise_accessors(request);
+    auto match = router.match(request.method, request.path());
+    if (!match.pattern.empty() && match.allow.empty()) finding("matched pattern without methods");
+    auto response = answer(pipeline, request);
+    check(request, response);
+    if (!parsed.keep_alive()) break;
+  }
+  return 0;
+}
