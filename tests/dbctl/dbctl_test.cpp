@@ -44,7 +44,8 @@ class DbCli : public ::testing::Test {
     for (const auto& dir : temp_dirs_) fs::remove_all(dir);
   }
 
-  ProcessResult cruddur(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+  ProcessResult cruddur(std::vector<std::string> args,
+                        std::map<std::string, std::string> env = {}) {
     args.insert(args.begin(), CRUDDUR_BIN);
     env.try_emplace("CONNECTION_URL", url_);
     env.try_emplace("NO_COLOR", "1");
@@ -102,7 +103,9 @@ TEST_F(DbCli, SetupBuildsSchemaSeedAndDevelopmentMarker) {
   EXPECT_NE(setup.err.find("== db-setup"), std::string::npos);
   EXPECT_EQ(count("SELECT count(*) FROM users"), 4);
   EXPECT_EQ(count("SELECT count(*) FROM activities"), 2);
-  EXPECT_EQ(count("SELECT count(*) FROM users WHERE email LIKE '%@%' AND cognito_user_id LIKE 'MOCK-%'"), 4);
+  EXPECT_EQ(
+      count("SELECT count(*) FROM users WHERE email LIKE '%@%' AND cognito_user_id LIKE 'MOCK-%'"),
+      4);
   EXPECT_EQ(count("SELECT count(*) FROM schema_migrations"), 1);
   EXPECT_EQ(connect().exec("SELECT value FROM cruddur_meta WHERE key = 'environment'").one_field(),
             "development");
@@ -168,8 +171,9 @@ TEST_F(DbCli, RollbackUndoesNewestAndStatusReportsPending) {
 TEST_F(DbCli, MigrationsRunInVersionOrderNotNameOrder) {
   auto dir = db_dir_with({{"9_second.up.sql", "CREATE TABLE second_t (a int REFERENCES first_t);"},
                           {"10_third.up.sql", "INSERT INTO second_t VALUES (1);"},
-                          {"1_first.up.sql", "CREATE TABLE first_t (a int PRIMARY KEY); "
-                                             "INSERT INTO first_t VALUES (1);"}});
+                          {"1_first.up.sql",
+                           "CREATE TABLE first_t (a int PRIMARY KEY); "
+                           "INSERT INTO first_t VALUES (1);"}});
   ASSERT_EQ(cruddur({"db", "create"}).exit_code, 0);
   auto migrate = cruddur({"db", "--db-dir", dir.string(), "migrate"});
   ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
@@ -181,9 +185,9 @@ TEST_F(DbCli, MigrationsRunInVersionOrderNotNameOrder) {
 }
 
 TEST_F(DbCli, BrokenMigrationLeavesNothingBehind) {
-  auto dir = db_dir_with({{kFirstMigration, first_migration_sql()},
-                          {"20261124000002_broken.up.sql",
-                           "CREATE TABLE half_done (x int);\nSELECT 1 / 0;"}});
+  auto dir = db_dir_with(
+      {{kFirstMigration, first_migration_sql()},
+       {"20261124000002_broken.up.sql", "CREATE TABLE half_done (x int);\nSELECT 1 / 0;"}});
   ASSERT_EQ(cruddur({"db", "create"}).exit_code, 0);
   auto result = cruddur({"db", "--db-dir", dir.string(), "schema-load"});
   EXPECT_EQ(result.exit_code, 2);
@@ -195,9 +199,9 @@ TEST_F(DbCli, BrokenMigrationLeavesNothingBehind) {
 }
 
 TEST_F(DbCli, ConcurrentMigrateRunsDoNotInterleave) {
-  auto dir = db_dir_with({{kFirstMigration, first_migration_sql()},
-                          {"20261124000002_slow.up.sql",
-                           "SELECT pg_sleep(2);\nCREATE TABLE slow_t (x int);"}});
+  auto dir = db_dir_with(
+      {{kFirstMigration, first_migration_sql()},
+       {"20261124000002_slow.up.sql", "SELECT pg_sleep(2);\nCREATE TABLE slow_t (x int);"}});
   ASSERT_EQ(cruddur({"db", "create"}).exit_code, 0);
   auto run = [&] { return cruddur({"db", "--db-dir", dir.string(), "migrate"}); };
   auto first = std::async(std::launch::async, run);
@@ -208,14 +212,16 @@ TEST_F(DbCli, ConcurrentMigrateRunsDoNotInterleave) {
   EXPECT_EQ(b.exit_code, 0) << b.err;
   EXPECT_EQ(count("SELECT count(*) FROM schema_migrations"), 2);
   EXPECT_EQ(count("SELECT count(*) FROM pg_tables WHERE tablename = 'slow_t'"), 1);
-  auto applied = [](const ProcessResult& r) { return r.err.find("applied 20261124000002") != std::string::npos; };
+  auto applied = [](const ProcessResult& r) {
+    return r.err.find("applied 20261124000002") != std::string::npos;
+  };
   EXPECT_NE(applied(a), applied(b)) << "exactly one run applies the slow migration";
 }
 
 TEST_F(DbCli, WaitReturnsOnceTheServerAnswersAndTimesOutOtherwise) {
   EXPECT_EQ(cruddur({"db", "wait", "--timeout", "5"}).exit_code, 0);
-  auto down = cruddur({"db", "wait", "--timeout", "1"},
-                      {{"CONNECTION_URL", url_with("port", "1")}});
+  auto down =
+      cruddur({"db", "wait", "--timeout", "1"}, {{"CONNECTION_URL", url_with("port", "1")}});
   EXPECT_EQ(down.exit_code, 2);
   EXPECT_NE(down.err.find("did not accept connections within 1 s"), std::string::npos) << down.err;
 }
@@ -238,8 +244,8 @@ TEST_F(DbCli, ServerDownSaysSoAndHowToStartIt) {
 }
 
 TEST_F(DbCli, WrongPasswordSaysSoWithoutEchoingIt) {
-  auto result = cruddur({"db", "status"},
-                        {{"CONNECTION_URL", url_with("password", "wrong-pass-9731")}});
+  auto result =
+      cruddur({"db", "status"}, {{"CONNECTION_URL", url_with("password", "wrong-pass-9731")}});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("refused the login"), std::string::npos) << result.err;
   EXPECT_EQ(result.err.find("wrong-pass-9731"), std::string::npos);
@@ -270,7 +276,8 @@ TEST_F(DbCli, ProductionGuardRefusesWithoutExplicitConsent) {
   for (auto command : {"drop", "setup"}) {
     auto refused = cruddur({"db", command});
     EXPECT_EQ(refused.exit_code, 2) << command;
-    EXPECT_NE(refused.err.find("marked as a production database"), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("marked as a production database"), std::string::npos)
+        << refused.err;
   }
   // A later development schema-load does not quietly lower the marker.
   ASSERT_EQ(cruddur({"db", "schema-load"}).exit_code, 0);
@@ -284,15 +291,15 @@ TEST_F(DbCli, ProdTargetIsGuardedWhicheverWayItIsChosen) {
   ASSERT_EQ(cruddur({"db", "create"}).exit_code, 0);
   std::map<std::string, std::string> env{{"CONNECTION_URL", url_with("port", "1")},
                                          {"PROD_CONNECTION_URL", url_}};
-  for (auto args : std::vector<std::vector<std::string>>{{"db", "drop", "prod"},
-                                                         {"db", "drop", "--prod"},
-                                                         {"db", "--prod", "setup"}}) {
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"db", "drop", "prod"}, {"db", "drop", "--prod"}, {"db", "--prod", "setup"}}) {
     auto refused = cruddur(args, env);
     EXPECT_EQ(refused.exit_code, 2);
     EXPECT_NE(refused.err.find("production database (--prod)"), std::string::npos) << refused.err;
   }
   EXPECT_TRUE(database_exists());
-  EXPECT_EQ(cruddur({"db", "status", "prod"}, env).exit_code, 1) << "prod selects PROD_CONNECTION_URL";
+  EXPECT_EQ(cruddur({"db", "status", "prod"}, env).exit_code, 1)
+      << "prod selects PROD_CONNECTION_URL";
   auto by_url = cruddur({"db", "--url", url_, "status", "prod"}, {{"PROD_CONNECTION_URL", ""}});
   EXPECT_EQ(by_url.exit_code, 1) << "--url beats prod: " << by_url.err;
   auto missing = cruddur({"db", "status", "prod"}, {{"PROD_CONNECTION_URL", ""}});
@@ -312,8 +319,9 @@ TEST_F(DbCli, PermissionDeniedNamesTheRoleToUse) {
   auto role = "cruddur_t_role_" + random_suffix();
   auto admin = Connection::open(admin_url_);
   admin.exec("CREATE ROLE " + role + " LOGIN NOCREATEDB PASSWORD 'role-pass-5521'");
-  auto result = cruddur({"db", "create"}, {{"CONNECTION_URL", url_with("user", role) +
-                                                                  " password='role-pass-5521'"}});
+  auto result =
+      cruddur({"db", "create"},
+              {{"CONNECTION_URL", url_with("user", role) + " password='role-pass-5521'"}});
   admin.exec("DROP ROLE " + role);
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("permission denied"), std::string::npos) << result.err;
@@ -322,8 +330,8 @@ TEST_F(DbCli, PermissionDeniedNamesTheRoleToUse) {
 }
 
 TEST_F(DbCli, MalformedUrlIsOneRedactedLine) {
-  auto result = cruddur({"db", "status"},
-                        {{"CONNECTION_URL", "postgresql://u:sekrit-77@h:notaport/db"}});
+  auto result =
+      cruddur({"db", "status"}, {{"CONNECTION_URL", "postgresql://u:sekrit-77@h:notaport/db"}});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("malformed"), std::string::npos) << result.err;
   EXPECT_EQ(result.err.find("sekrit-77"), std::string::npos) << result.err;

@@ -28,10 +28,10 @@ class ServerTest : public ::testing::Test {
     options.port = 0;
     options.read_timeout = std::chrono::seconds(2);
     cruddur::http::add_operational_routes(router_, metrics_);
-    server_ = std::make_unique<cruddur::http::Server>(
-        io_, options, [this](cruddur::http::HttpRequest request) {
-          return pipeline_.handle(std::move(request));
-        });
+    server_ = std::make_unique<cruddur::http::Server>(io_, options,
+                                                      [this](cruddur::http::HttpRequest request) {
+                                                        return pipeline_.handle(std::move(request));
+                                                      });
     server_->start();
     thread_ = std::thread([this] { io_.run(); });
   }

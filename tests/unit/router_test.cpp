@@ -26,7 +26,8 @@ class PipelineTest : public ::testing::Test {
     add_operational_routes(router_, metrics_);
     router_.add("GET", "/api/activities/@:handle/status/:uuid",
                 [](RequestContext& context) -> asio::awaitable<HttpResponse> {
-                  co_return HttpResponse::json(200, context.param("handle") + "|" + context.param("uuid"));
+                  co_return HttpResponse::json(
+                      200, context.param("handle") + "|" + context.param("uuid"));
                 });
     router_.add("POST", "/api/activities", [](RequestContext&) -> asio::awaitable<HttpResponse> {
       throw cruddur::service::ValidationError({"message_blank", "ttl_blank"});
@@ -93,14 +94,16 @@ TEST_F(PipelineTest, UnexpectedErrorsAre500WithoutInternals) {
 }
 
 TEST_F(PipelineTest, PreflightIsAnsweredForAllowedOrigin) {
-  auto response = run({"OPTIONS", "/api/activities",
+  auto response = run({"OPTIONS",
+                       "/api/activities",
                        {{"Origin", "http://localhost:3000"},
                         {"Access-Control-Request-Method", "POST"},
                         {"Access-Control-Request-Headers", "authorization,content-type"}},
                        ""});
   EXPECT_EQ(response.status, 204u);
   EXPECT_EQ(header(response, "Access-Control-Allow-Origin"), "http://localhost:3000");
-  EXPECT_NE(header(response, "Access-Control-Allow-Headers").find("Authorization"), std::string::npos);
+  EXPECT_NE(header(response, "Access-Control-Allow-Headers").find("Authorization"),
+            std::string::npos);
   EXPECT_NE(header(response, "Access-Control-Allow-Methods").find("POST"), std::string::npos);
 }
 
@@ -109,7 +112,8 @@ TEST_F(PipelineTest, OtherOriginsGetNoCorsGrant) {
   EXPECT_EQ(response.status, 200u);
   EXPECT_EQ(header(response, "Access-Control-Allow-Origin"), "<absent>");
   auto allowed = run({"GET", "/api/health-check", {{"Origin", "http://localhost:3000"}}, ""});
-  EXPECT_NE(header(allowed, "Access-Control-Expose-Headers").find("Authorization"), std::string::npos);
+  EXPECT_NE(header(allowed, "Access-Control-Expose-Headers").find("Authorization"),
+            std::string::npos);
 }
 
 TEST_F(PipelineTest, MetricsCountRequestsByRouteAndStatus) {
@@ -117,8 +121,11 @@ TEST_F(PipelineTest, MetricsCountRequestsByRouteAndStatus) {
   run({"GET", "/api/nope", {}, ""});
   auto scraped = run({"GET", "/metrics", {}, ""});
   EXPECT_EQ(scraped.status, 200u);
-  EXPECT_NE(scraped.body.find(R"(cruddur_http_requests_total{method="GET",route="/api/health-check",status="200"} 1)"),
-            std::string::npos) << scraped.body;
+  EXPECT_NE(
+      scraped.body.find(
+          R"(cruddur_http_requests_total{method="GET",route="/api/health-check",status="200"} 1)"),
+      std::string::npos)
+      << scraped.body;
   EXPECT_NE(scraped.body.find(R"(route="unmatched",status="404")"), std::string::npos);
 }
 

@@ -34,7 +34,7 @@ struct Config {
   std::optional<std::string> momento_api_key;
   std::optional<std::string> momento_endpoint;
 
-  unsigned threads = 0;  ///< 0 = one per core
+  unsigned threads = 0;       ///< 0 = one per core
   unsigned db_pool_size = 0;  ///< 0 = 2 x cores
   std::chrono::milliseconds db_acquire_timeout{5000};
   std::chrono::milliseconds db_statement_timeout{5000};

@@ -12,7 +12,9 @@ class DbError : public cruddur::Error {
  public:
   DbError(std::string code, const std::string& message, std::string sqlstate = {},
           std::string detail = {})
-      : Error(std::move(code), message), sqlstate_(std::move(sqlstate)), detail_(std::move(detail)) {}
+      : Error(std::move(code), message),
+        sqlstate_(std::move(sqlstate)),
+        detail_(std::move(detail)) {}
 
   [[nodiscard]] const std::string& sqlstate() const noexcept { return sqlstate_; }
   /// The server's DETAIL line, if any (may quote row values; never a password).
@@ -55,33 +57,59 @@ class TypedDbError : public DbError {
       : DbError(Tag::code, message, std::move(sqlstate), std::move(detail)) {}
 };
 
-struct UniqueViolationTag { static constexpr const char* code = "unique_violation"; };
-struct ForeignKeyViolationTag { static constexpr const char* code = "foreign_key_violation"; };
-struct CheckViolationTag { static constexpr const char* code = "check_violation"; };
-struct DataErrorTag { static constexpr const char* code = "data_error"; };
-struct SerializationFailureTag { static constexpr const char* code = "serialization_failure"; };
-struct ResourceErrorTag { static constexpr const char* code = "db_resources"; };
-struct QueryCanceledTag { static constexpr const char* code = "query_canceled"; };
-struct UndefinedObjectTag { static constexpr const char* code = "undefined_object"; };
-struct InsufficientPrivilegeTag { static constexpr const char* code = "permission_denied"; };
-struct PoolTimeoutTag { static constexpr const char* code = "pool_timeout"; };
-struct MalformedUrlTag { static constexpr const char* code = "malformed_url"; };
-struct CardinalityErrorTag { static constexpr const char* code = "cardinality"; };
-struct SqlErrorTag { static constexpr const char* code = "sql_error"; };
+struct UniqueViolationTag {
+  static constexpr const char* code = "unique_violation";
+};
+struct ForeignKeyViolationTag {
+  static constexpr const char* code = "foreign_key_violation";
+};
+struct CheckViolationTag {
+  static constexpr const char* code = "check_violation";
+};
+struct DataErrorTag {
+  static constexpr const char* code = "data_error";
+};
+struct SerializationFailureTag {
+  static constexpr const char* code = "serialization_failure";
+};
+struct ResourceErrorTag {
+  static constexpr const char* code = "db_resources";
+};
+struct QueryCanceledTag {
+  static constexpr const char* code = "query_canceled";
+};
+struct UndefinedObjectTag {
+  static constexpr const char* code = "undefined_object";
+};
+struct InsufficientPrivilegeTag {
+  static constexpr const char* code = "permission_denied";
+};
+struct PoolTimeoutTag {
+  static constexpr const char* code = "pool_timeout";
+};
+struct MalformedUrlTag {
+  static constexpr const char* code = "malformed_url";
+};
+struct CardinalityErrorTag {
+  static constexpr const char* code = "cardinality";
+};
+struct SqlErrorTag {
+  static constexpr const char* code = "sql_error";
+};
 
-using UniqueViolation = TypedDbError<UniqueViolationTag>;  ///< 23505
-using ForeignKeyViolation = TypedDbError<ForeignKeyViolationTag>;  ///< 23503
-using CheckViolation = TypedDbError<CheckViolationTag>;  ///< 23514, 23502 (not null)
-using DataError = TypedDbError<DataErrorTag>;  ///< 22*
+using UniqueViolation = TypedDbError<UniqueViolationTag>;            ///< 23505
+using ForeignKeyViolation = TypedDbError<ForeignKeyViolationTag>;    ///< 23503
+using CheckViolation = TypedDbError<CheckViolationTag>;              ///< 23514, 23502 (not null)
+using DataError = TypedDbError<DataErrorTag>;                        ///< 22*
 using SerializationFailure = TypedDbError<SerializationFailureTag>;  ///< 40001, 40P01
-using ResourceError = TypedDbError<ResourceErrorTag>;  ///< 53*
-using QueryCanceled = TypedDbError<QueryCanceledTag>;  ///< 57014 (statement timeout)
-using UndefinedObject = TypedDbError<UndefinedObjectTag>;  ///< 42P01, 42883
+using ResourceError = TypedDbError<ResourceErrorTag>;                ///< 53*
+using QueryCanceled = TypedDbError<QueryCanceledTag>;                ///< 57014 (statement timeout)
+using UndefinedObject = TypedDbError<UndefinedObjectTag>;            ///< 42P01, 42883
 using InsufficientPrivilege = TypedDbError<InsufficientPrivilegeTag>;  ///< 42501
-using PoolTimeout = TypedDbError<PoolTimeoutTag>;  ///< no connection in time
-using MalformedUrl = TypedDbError<MalformedUrlTag>;  ///< libpq cannot parse the URL
+using PoolTimeout = TypedDbError<PoolTimeoutTag>;                      ///< no connection in time
+using MalformedUrl = TypedDbError<MalformedUrlTag>;          ///< libpq cannot parse the URL
 using CardinalityError = TypedDbError<CardinalityErrorTag>;  ///< not the rows promised
-using SqlError = TypedDbError<SqlErrorTag>;  ///< everything else
+using SqlError = TypedDbError<SqlErrorTag>;                  ///< everything else
 
 /// Throws the typed error for `sqlstate` (the one SQLSTATE → type mapping of the project).
 [[noreturn]] void throw_for_sqlstate(const std::string& sqlstate, const std::string& message,

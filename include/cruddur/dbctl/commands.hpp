@@ -13,14 +13,14 @@ namespace cruddur::dbctl {
 
 /// The database a command acts on and where its SQL files live.
 struct Target {
-  std::string url;  ///< the chosen connection URL; holds the password, never printed
-  bool prod = false;  ///< chosen through `--prod` or a trailing `prod`
+  std::string url;               ///< the chosen connection URL; holds the password, never printed
+  bool prod = false;             ///< chosen through `--prod` or a trailing `prod`
   std::filesystem::path db_dir;  ///< holds schema.sql, seed.sql and migrations/
 };
 
 /// Flags of the destructive commands.
 struct DropOptions {
-  bool force = false;  ///< terminate other sessions (DROP DATABASE … WITH (FORCE))
+  bool force = false;             ///< terminate other sessions (DROP DATABASE … WITH (FORCE))
   bool allow_production = false;  ///< the explicit consent the production guard asks for
 };
 

@@ -2,10 +2,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
-
-#include <functional>
 
 #include "cruddur/core/asio.hpp"
 #include "cruddur/http/message.hpp"
@@ -18,9 +17,9 @@ using RequestHandler = std::function<asio::awaitable<HttpResponse>(HttpRequest)>
 /// Limits that protect the server from slow or hostile clients.
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  std::uint16_t port = 4567;  ///< 0 picks a free port (tests)
-  std::size_t body_limit = 16 * 1024;  ///< larger bodies get 413
-  std::size_t header_limit = 8 * 1024;  ///< larger request heads get 431
+  std::uint16_t port = 4567;              ///< 0 picks a free port (tests)
+  std::size_t body_limit = 16 * 1024;     ///< larger bodies get 413
+  std::size_t header_limit = 8 * 1024;    ///< larger request heads get 431
   std::chrono::seconds read_timeout{15};  ///< idle keep-alive or slow request → connection closed
 };
 

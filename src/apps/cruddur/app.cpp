@@ -9,9 +9,9 @@
 #include <thread>
 #include <vector>
 
-#include "cruddur/core/asio.hpp"
 #include "cruddur/aws/access_token_config.hpp"
 #include "cruddur/aws/access_token_verifier.hpp"
+#include "cruddur/core/asio.hpp"
 #include "cruddur/core/log.hpp"
 #include "cruddur/db/catalog.hpp"
 #include "cruddur/db/conninfo.hpp"
@@ -51,10 +51,11 @@ std::vector<std::pair<std::string, double>> pool_gauges(const db::PoolStats& sta
 }
 
 void add_ready_route(http::Router& router, db::Pool& pool, db::StatementId ready) {
-  router.add("GET", "/api/ready", [&pool, ready](http::RequestContext&) -> asio::awaitable<http::HttpResponse> {
-    co_await pool.query_value(ready);
-    co_return http::HttpResponse::json(200, R"({"ready":true})");
-  });
+  router.add("GET", "/api/ready",
+             [&pool, ready](http::RequestContext&) -> asio::awaitable<http::HttpResponse> {
+               co_await pool.query_value(ready);
+               co_return http::HttpResponse::json(200, R"({"ready":true})");
+             });
 }
 
 // After stop(): lets requests in flight finish (bounded), then closes the pool so the
@@ -75,8 +76,8 @@ asio::awaitable<void> drain(http::Server& server, db::Pool& pool) {
 int serve(const core::Config& config, bool prod) {
   core::init_logging(config.log_format, config.log_level);
   const auto& url = config.database_url(prod);
-  unsigned threads = config.threads != 0 ? config.threads
-                                          : std::max(1u, std::thread::hardware_concurrency());
+  unsigned threads =
+      config.threads != 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context io(static_cast<int>(threads));
 
   auto catalog = db::Catalog::load({config.db_dir / "sql"});

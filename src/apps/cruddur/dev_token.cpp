@@ -18,7 +18,8 @@ int dev_token(const core::Config& config, const std::string& handle) {
   auto result = connection.exec_params(lookup.sql, {handle});
   if (result.rows() != 1) {
     throw Error("not_found", fmt::format("no user @{} in the database (seed it with `cruddur db "
-                                         "seed`, or sign up)", handle));
+                                         "seed`, or sign up)",
+                                         handle));
   }
   auto store = aws::DevKeyStore::open(config.dev_key_dir);
   fmt::print("{}\n", aws::mint_dev_token(store, {std::string(result.value(0, 0)), handle}));

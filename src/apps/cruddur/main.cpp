@@ -1,14 +1,14 @@
 // The `cruddur` binary: parse the command line, build what the command needs, dispatch.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
 
+#include "app.hpp"
 #include "cruddur/core/config.hpp"
 #include "cruddur/core/error.hpp"
 #include "cruddur/dbctl/cli.hpp"
-#include "app.hpp"
 #include "dev_token.hpp"
 
 namespace {
@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   cruddur::dbctl::DbCli db(app);
   bool prod = false;
-  auto* serve = app.add_subcommand("serve", "Run the HTTP API on HOST:PORT (default 127.0.0.1:4567)");
+  auto* serve =
+      app.add_subcommand("serve", "Run the HTTP API on HOST:PORT (default 127.0.0.1:4567)");
   serve->add_flag("--prod", prod, "Use PROD_CONNECTION_URL (a trailing `prod` does the same)");
   std::string handle;
   auto* dev_token = app.add_subcommand(

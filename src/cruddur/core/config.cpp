@@ -2,7 +2,6 @@
 #include "cruddur/core/config.hpp"
 
 #include <fmt/format.h>
-
 #include <unistd.h>
 
 #include <charconv>
@@ -20,9 +19,8 @@ std::uint64_t parse_number(const std::string& name, const std::string& text, std
   const auto* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (ec != std::errc{} || ptr != end || value < min || value > max) {
-    throw Error("invalid_config",
-                fmt::format("{} must be a whole number from {} to {}, got '{}'", name, min, max,
-                            text));
+    throw Error("invalid_config", fmt::format("{} must be a whole number from {} to {}, got '{}'",
+                                              name, min, max, text));
   }
   return value;
 }
@@ -61,8 +59,9 @@ std::filesystem::path default_db_dir(const EnvLookup& env) {
   char exe[PATH_MAX];
   auto length = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   if (length > 0) {
-    auto installed = std::filesystem::path(std::string(exe, static_cast<std::size_t>(length)))
-                         .parent_path() / ".." / "share" / "cruddur" / "db";
+    auto installed =
+        std::filesystem::path(std::string(exe, static_cast<std::size_t>(length))).parent_path()
+        / ".." / "share" / "cruddur" / "db";
     if (std::filesystem::exists(installed / "schema.sql")) return installed.lexically_normal();
   }
   return CRUDDUR_SOURCE_DB_DIR;
@@ -73,8 +72,9 @@ std::filesystem::path default_db_dir(const EnvLookup& env) {
 const std::string& Config::database_url(bool prod) const {
   if (!prod) return connection_url;
   if (!prod_connection_url) {
-    throw Error("missing_prod_url",
-                "PROD_CONNECTION_URL is not set: export it (see docs/operations.md) or drop --prod");
+    throw Error(
+        "missing_prod_url",
+        "PROD_CONNECTION_URL is not set: export it (see docs/operations.md) or drop --prod");
   }
   return *prod_connection_url;
 }

@@ -13,8 +13,12 @@ namespace cruddur::db {
 
 Result::Result(pg_result* result) : result_(result, [](pg_result* r) { PQclear(r); }) {}
 
-int Result::rows() const { return PQntuples(result_.get()); }
-int Result::columns() const { return PQnfields(result_.get()); }
+int Result::rows() const {
+  return PQntuples(result_.get());
+}
+int Result::columns() const {
+  return PQnfields(result_.get());
+}
 bool Result::is_null(int row, int column) const {
   return PQgetisnull(result_.get(), row, column) != 0;
 }
@@ -22,7 +26,9 @@ std::string_view Result::value(int row, int column) const {
   return {PQgetvalue(result_.get(), row, column),
           static_cast<std::size_t>(PQgetlength(result_.get(), row, column))};
 }
-std::string Result::column_name(int column) const { return PQfname(result_.get(), column); }
+std::string Result::column_name(int column) const {
+  return PQfname(result_.get(), column);
+}
 
 long Result::affected_rows() const {
   const char* tuples = PQcmdTuples(result_.get());
@@ -93,12 +99,17 @@ Result Connection::exec_params(const std::string& sql,
 
 std::string Connection::quote_identifier(std::string_view name) const {
   PgMemoryPtr quoted(PQescapeIdentifier(conn_.get(), name.data(), name.size()));
-  if (!quoted) throw SqlError(fmt::format("cannot quote identifier: {}", PQerrorMessage(conn_.get())));
+  if (!quoted)
+    throw SqlError(fmt::format("cannot quote identifier: {}", PQerrorMessage(conn_.get())));
   return quoted.get();
 }
 
-bool Connection::is_ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
-int Connection::backend_pid() const { return PQbackendPID(conn_.get()); }
+bool Connection::is_ok() const {
+  return PQstatus(conn_.get()) == CONNECTION_OK;
+}
+int Connection::backend_pid() const {
+  return PQbackendPID(conn_.get());
+}
 
 ScopedTransaction::ScopedTransaction(Connection& connection) : connection_(connection) {
   connection_.exec("BEGIN");

@@ -44,8 +44,8 @@ ConnInfo::ConnInfo(const std::string& url) {
   PgMemoryPtr error(raw_error);
   if (!parsed) {
     std::string reason = error ? without_quoted_tokens(error.get()) : "out of memory";
-    throw MalformedUrl(fmt::format("the connection URL '{}' is malformed: {}",
-                                   core::redact_url(url), reason));
+    throw MalformedUrl(
+        fmt::format("the connection URL '{}' is malformed: {}", core::redact_url(url), reason));
   }
   for (auto* option = parsed.get(); option->keyword != nullptr; ++option) {
     if (option->val != nullptr) options_.emplace_back(option->keyword, option->val);
@@ -82,7 +82,9 @@ std::string ConnInfo::with_database(const std::string& dbname) const {
   return to_string(dbname, true);
 }
 
-std::string ConnInfo::without_password() const { return to_string(database(), false); }
+std::string ConnInfo::without_password() const {
+  return to_string(database(), false);
+}
 
 std::string ConnInfo::display() const {
   auto host = get("host");
@@ -90,8 +92,8 @@ std::string ConnInfo::display() const {
   if (host.empty()) host = "local socket";
   auto port = get("port");
   auto user = get("user");
-  return fmt::format("{}{}{}{}/{}", user.empty() ? "" : user + "@", host,
-                     port.empty() ? "" : ":", port, database());
+  return fmt::format("{}{}{}{}/{}", user.empty() ? "" : user + "@", host, port.empty() ? "" : ":",
+                     port, database());
 }
 
 }  // namespace cruddur::db

@@ -44,18 +44,18 @@ void throw_for_sqlstate(const std::string& sqlstate, const std::string& message,
 }
 
 ConnectFailure classify_connect_failure(const std::string& message) {
-  if (contains(message, "invalid integer value") || contains(message, "invalid connection option") ||
-      (contains(message, "invalid ") && contains(message, " value: \""))) {
+  if (contains(message, "invalid integer value") || contains(message, "invalid connection option")
+      || (contains(message, "invalid ") && contains(message, " value: \""))) {
     return ConnectFailure::bad_parameters;
   }
-  if (contains(message, "Connection refused") || contains(message, "No such file or directory") ||
-      contains(message, "could not translate host name") || contains(message, "timeout expired") ||
-      contains(message, "Network is unreachable") || contains(message, "No route to host")) {
+  if (contains(message, "Connection refused") || contains(message, "No such file or directory")
+      || contains(message, "could not translate host name") || contains(message, "timeout expired")
+      || contains(message, "Network is unreachable") || contains(message, "No route to host")) {
     return ConnectFailure::unreachable;
   }
-  if (contains(message, "password authentication failed") ||
-      contains(message, "no password supplied") || contains(message, "no pg_hba.conf entry") ||
-      (contains(message, "role \"") && contains(message, "does not exist"))) {
+  if (contains(message, "password authentication failed")
+      || contains(message, "no password supplied") || contains(message, "no pg_hba.conf entry")
+      || (contains(message, "role \"") && contains(message, "does not exist"))) {
     return ConnectFailure::auth_failed;
   }
   if (contains(message, "database \"") && contains(message, "does not exist")) {

@@ -1,8 +1,9 @@
 // CLI11 wiring of `cruddur db`: flags, URL choice (--url > --prod > CONNECTION_URL) and exit codes.
 #include "cruddur/dbctl/cli.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <optional>
 
@@ -27,8 +28,9 @@ struct DbCli::Flags {
 
 DbCli::DbCli(CLI::App& app) : flags_(std::make_unique<Flags>()) {
   auto& f = *flags_;
-  db_ = app.add_subcommand("db", "Database chores: create, drop, schema-load, seed, setup, "
-                                 "connect, sessions, kill-all, migrate, rollback, status, wait");
+  db_ = app.add_subcommand("db",
+                           "Database chores: create, drop, schema-load, seed, setup, "
+                           "connect, sessions, kill-all, migrate, rollback, status, wait");
   db_->require_subcommand(1);
   db_->add_option("--url", f.url, "Connection URL; beats --prod and CONNECTION_URL");
   db_->add_flag("--prod", f.prod, "Use PROD_CONNECTION_URL (a trailing `prod` does the same)");
@@ -73,7 +75,9 @@ DbCli::DbCli(CLI::App& app) : flags_(std::make_unique<Flags>()) {
 
 DbCli::~DbCli() = default;
 
-bool DbCli::chosen() const { return flags_->chosen != nullptr; }
+bool DbCli::chosen() const {
+  return flags_->chosen != nullptr;
+}
 
 int DbCli::run(const core::Config& config) {
   auto& f = *flags_;

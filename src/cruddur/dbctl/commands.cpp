@@ -23,7 +23,8 @@ constexpr const char* kMigrationLockKey = "727413920417";
 class MigrationLock {
  public:
   MigrationLock(db::Connection& connection, const Output& out) : connection_(connection) {
-    auto got = connection_.exec_params("SELECT pg_try_advisory_lock($1::bigint)", {kMigrationLockKey});
+    auto got =
+        connection_.exec_params("SELECT pg_try_advisory_lock($1::bigint)", {kMigrationLockKey});
     if (got.one_field() != "t") {
       out.note("waiting for another migration run to finish…");
       connection_.exec_params("SELECT pg_advisory_lock($1::bigint)", {kMigrationLockKey});
@@ -104,8 +105,8 @@ db::Connection Commands::connect_maintenance() const {
 }
 
 bool Commands::database_exists(db::Connection& maintenance) const {
-  auto result = maintenance.exec_params("SELECT 1 FROM pg_database WHERE datname = $1",
-                                        {info_.database()});
+  auto result =
+      maintenance.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", {info_.database()});
   return result.rows() == 1;
 }
 
@@ -122,8 +123,7 @@ void Commands::guard_production(const DropOptions& options, const char* action) 
   auto connection = connect_target();
   auto has_meta = connection.exec("SELECT to_regclass('public.cruddur_meta') IS NOT NULL");
   if (has_meta.one_field() != "t") return;
-  auto marker = connection.exec(
-      "SELECT value FROM public.cruddur_meta WHERE key = 'environment'");
+  auto marker = connection.exec("SELECT value FROM public.cruddur_meta WHERE key = 'environment'");
   if (marker.rows() == 1 && marker.value(0, 0) == "production") {
     throw Error("production_guard",
                 fmt::format("refusing to {} {}: it is marked as a production database; add "
@@ -173,8 +173,8 @@ void Commands::schema_load(const std::optional<std::string>& environment) {
         {marker, environment ? "true" : "false"});
     transaction.commit();
   }
-  out_.note(fmt::format("loaded {} into {}", (target_.db_dir / "schema.sql").string(),
-                        info_.display()));
+  out_.note(
+      fmt::format("loaded {} into {}", (target_.db_dir / "schema.sql").string(), info_.display()));
   migrate();
 }
 
@@ -206,8 +206,9 @@ void Commands::connect(const std::vector<std::string>& psql_args) {
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   execvp("psql", argv.data());
-  throw Error("missing_tool", "psql not found on PATH: install postgresql-client "
-                              "(scripts/bootstrap does)");
+  throw Error("missing_tool",
+              "psql not found on PATH: install postgresql-client "
+              "(scripts/bootstrap does)");
 }
 
 void Commands::sessions() {
@@ -309,9 +310,11 @@ int Commands::status() {
   for (const auto& migration : migrations) {
     bool done = applied.erase(migration.version) != 0;
     pending += done ? 0 : 1;
-    rows.push_back({std::to_string(migration.version), migration.name, done ? "applied" : "pending"});
+    rows.push_back(
+        {std::to_string(migration.version), migration.name, done ? "applied" : "pending"});
   }
-  for (auto version : applied) rows.push_back({std::to_string(version), "?", "applied, file missing"});
+  for (auto version : applied)
+    rows.push_back({std::to_string(version), "?", "applied, file missing"});
   out_.table(rows);
   out_.note(fmt::format("{} pending migration(s) on {}", pending, info_.display()));
   return pending;
@@ -325,8 +328,8 @@ void Commands::wait(int timeout_seconds) {
     auto status = db::ping(info_.with_database("postgres"), 2);
     if (status == db::PingStatus::ok) break;
     if (status == db::PingStatus::bad_parameters) {
-      throw Error("malformed_url", fmt::format("cannot ping {}: bad connection parameters",
-                                               info_.display()));
+      throw Error("malformed_url",
+                  fmt::format("cannot ping {}: bad connection parameters", info_.display()));
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       throw db::ConnectionError(

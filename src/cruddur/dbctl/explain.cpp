@@ -16,8 +16,8 @@ std::string one_line(const std::string& text) {
 }
 
 struct Where {
-  std::string display;   // user@host:port/db
-  std::string server;    // host:port
+  std::string display;  // user@host:port/db
+  std::string server;   // host:port
   std::string database;
 };
 
@@ -41,24 +41,28 @@ std::string explain_connection(const db::ConnectionError& error, const Target& t
   auto cause = one_line(error.what());
   switch (error.failure()) {
     case db::ConnectFailure::unreachable:
-      return fmt::format("cannot reach PostgreSQL at {}: the server is not running or not reachable "
-                         "({}). Start it (scripts/local-postgres start) or fix the host/port in {}",
-                         where.server, cause, url_variable(target));
+      return fmt::format(
+          "cannot reach PostgreSQL at {}: the server is not running or not reachable "
+          "({}). Start it (scripts/local-postgres start) or fix the host/port in {}",
+          where.server, cause, url_variable(target));
     case db::ConnectFailure::auth_failed:
-      return fmt::format("PostgreSQL at {} refused the login ({}). Fix the user or password in {} "
-                         "(or PGPASSWORD)",
-                         where.server, cause, url_variable(target));
+      return fmt::format(
+          "PostgreSQL at {} refused the login ({}). Fix the user or password in {} "
+          "(or PGPASSWORD)",
+          where.server, cause, url_variable(target));
     case db::ConnectFailure::database_missing:
-      return fmt::format("database \"{}\" does not exist on {}: run `cruddur db create` (or "
-                         "`cruddur db setup`)",
-                         where.database, where.server);
+      return fmt::format(
+          "database \"{}\" does not exist on {}: run `cruddur db create` (or "
+          "`cruddur db setup`)",
+          where.database, where.server);
     case db::ConnectFailure::ssl:
       return fmt::format("TLS to {} failed ({}). Check sslmode and sslrootcert in {}", where.server,
                          cause, url_variable(target));
     case db::ConnectFailure::too_many:
-      return fmt::format("PostgreSQL at {} has no free connection slots ({}). See `cruddur db "
-                         "sessions`; `cruddur db kill-all` ends this database's sessions",
-                         where.server, cause);
+      return fmt::format(
+          "PostgreSQL at {} has no free connection slots ({}). See `cruddur db "
+          "sessions`; `cruddur db kill-all` ends this database's sessions",
+          where.server, cause);
     case db::ConnectFailure::bad_parameters:
       return fmt::format("the connection URL in {} is malformed: {}", url_variable(target), cause);
     case db::ConnectFailure::other:
@@ -78,19 +82,22 @@ std::string explain_failure(const std::exception& error, const Target& target) {
     auto cause = one_line(db_error->what());
     const auto& state = db_error->sqlstate();
     if (state == "55006") {
-      return fmt::format("database \"{}\" is in use by other sessions ({}). End them with `cruddur db "
-                         "kill-all`, or drop with --force",
-                         where.database, cause);
+      return fmt::format(
+          "database \"{}\" is in use by other sessions ({}). End them with `cruddur db "
+          "kill-all`, or drop with --force",
+          where.database, cause);
     }
     if (state == "42501") {
-      return fmt::format("permission denied on {} ({}). Connect as a role allowed to do this: the "
-                         "postgres superuser, or a role with CREATEDB for create and drop",
-                         where.server, cause);
+      return fmt::format(
+          "permission denied on {} ({}). Connect as a role allowed to do this: the "
+          "postgres superuser, or a role with CREATEDB for create and drop",
+          where.server, cause);
     }
     if (cause.find("extension") != std::string::npos && (state == "0A000" || state == "58P01")) {
-      return fmt::format("{}: the PostgreSQL server lacks this extension. Install it on the server "
-                         "(Debian: apt-get install postgresql-contrib; RDS ships it)",
-                         cause);
+      return fmt::format(
+          "{}: the PostgreSQL server lacks this extension. Install it on the server "
+          "(Debian: apt-get install postgresql-contrib; RDS ships it)",
+          cause);
     }
     if (state == "3D000") {
       return fmt::format("database \"{}\" does not exist: run `cruddur db create`", where.database);

@@ -35,10 +35,12 @@ std::vector<Migration> discover_migrations(const std::filesystem::path& dir) {
       downs[version] = entry.path();
       continue;
     }
-    auto [it, inserted] = by_version.try_emplace(version, Migration{version, match[2], entry.path(), {}});
+    auto [it, inserted] =
+        by_version.try_emplace(version, Migration{version, match[2], entry.path(), {}});
     if (!inserted) {
-      throw Error("bad_migrations", fmt::format("{} and {} share version {}", it->second.up.string(),
-                                                entry.path().string(), version));
+      throw Error("bad_migrations",
+                  fmt::format("{} and {} share version {}", it->second.up.string(),
+                              entry.path().string(), version));
     }
   }
   for (const auto& [version, path] : downs) {

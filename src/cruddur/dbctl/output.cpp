@@ -25,9 +25,13 @@ void Output::header(std::string_view label) const {
   }
 }
 
-void Output::note(std::string_view line) const { fmt::print(stderr, "{}\n", line); }
+void Output::note(std::string_view line) const {
+  fmt::print(stderr, "{}\n", line);
+}
 
-void Output::data(std::string_view line) const { fmt::print("{}\n", line); }
+void Output::data(std::string_view line) const {
+  fmt::print("{}\n", line);
+}
 
 void Output::table(const std::vector<std::vector<std::string>>& rows) const {
   std::vector<std::size_t> widths;

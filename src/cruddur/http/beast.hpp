@@ -1,10 +1,10 @@
 #pragma once
 // Private to the http layer: the Beast includes and short names, after the project's Asio header.
 
-#include "cruddur/core/asio.hpp"
-
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include "cruddur/core/asio.hpp"
 
 namespace cruddur::http {
 namespace beast = boost::beast;

@@ -2,7 +2,6 @@
 #include "cruddur/http/error_mapping.hpp"
 
 #include <nlohmann/json.hpp>
-
 #include <string_view>
 
 #include "cruddur/core/error.hpp"
@@ -18,18 +17,15 @@ struct Mapping {
 
 // Codes whose message is safe to show the client.
 constexpr Mapping kMappings[] = {
-    {"not_found", 404},
-    {"invalid_json", 400},
-    {"bad_request", 400},
-    {"payload_too_large", 413},
-    {"unique_violation", 409},
-    {"conflict", 409},
+    {"not_found", 404},         {"invalid_json", 400},     {"bad_request", 400},
+    {"payload_too_large", 413}, {"unique_violation", 409}, {"conflict", 409},
     {"forbidden", 403},
 };
 
 HttpResponse coded(unsigned status, std::string_view code, std::string_view message) {
   nlohmann::json body{{"code", code}, {"message", message}};
-  return HttpResponse::json(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return HttpResponse::json(status,
+                            body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace

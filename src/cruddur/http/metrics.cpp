@@ -38,7 +38,8 @@ void Metrics::observe(std::string_view route, std::string_view method, unsigned 
                       std::chrono::duration<double> elapsed) {
   std::string route_label = route.empty() ? "unmatched" : std::string(route);
   impl_->requests
-      .Add({{"route", route_label}, {"method", std::string(method)},
+      .Add({{"route", route_label},
+            {"method", std::string(method)},
             {"status", std::to_string(status)}})
       .Increment();
   static const prometheus::Histogram::BucketBoundaries kBuckets{
@@ -54,7 +55,12 @@ std::string Metrics::render() const {
   std::lock_guard lock(impl_->scrape_mutex);
   for (const auto& gauges : impl_->sources) {
     for (const auto& [name, value] : gauges.source()) {
-      prometheus::BuildGauge().Name(name).Help(gauges.help).Register(*impl_->registry).Add({}).Set(value);
+      prometheus::BuildGauge()
+          .Name(name)
+          .Help(gauges.help)
+          .Register(*impl_->registry)
+          .Add({})
+          .Set(value);
     }
   }
   return prometheus::TextSerializer().Serialize(impl_->registry->Collect());

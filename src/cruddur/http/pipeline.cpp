@@ -15,22 +15,25 @@
 namespace cruddur::http {
 namespace {
 
-constexpr const char* kAllowedHeaders = "Authorization, Content-Type, If-Modified-Since, X-Request-Id";
+constexpr const char* kAllowedHeaders =
+    "Authorization, Content-Type, If-Modified-Since, X-Request-Id";
 constexpr const char* kExposedHeaders = "Authorization, Link, Location, X-Request-Id";
 
 // The caller's X-Request-Id when it is short and plain, else 16 random hex digits.
 std::string request_id_for(const HttpRequest& request) {
   auto given = request.header("X-Request-Id");
-  bool plain = !given.empty() && given.size() <= 64 &&
-               std::all_of(given.begin(), given.end(), [](char c) {
-                 return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-               });
+  bool plain =
+      !given.empty() && given.size() <= 64 && std::all_of(given.begin(), given.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+      });
   if (plain) return std::string(given);
   thread_local std::mt19937_64 generator{std::random_device{}()};
   return fmt::format("{:016x}", generator());
 }
 
-bool is_api(std::string_view path) { return path.substr(0, 5) == "/api/" || path == "/api"; }
+bool is_api(std::string_view path) {
+  return path.substr(0, 5) == "/api/" || path == "/api";
+}
 
 }  // namespace
 
@@ -53,13 +56,15 @@ asio::awaitable<HttpResponse> Pipeline::handle(HttpRequest request) const {
     } catch (const std::exception& error) {
       response = error_response(error);
       if (response.status >= 500) {
-        spdlog::error("request {} {} {} failed: {}", request_id, request.method, path, error.what());
+        spdlog::error("request {} {} {} failed: {}", request_id, request.method, path,
+                      error.what());
       }
     }
   } else if (match.pattern.empty()) {
     response = HttpResponse::json(404, R"({"code":"not_found","message":"no such route"})");
   } else {
-    response = HttpResponse::json(405, R"({"code":"method_not_allowed","message":"method not allowed on this route"})");
+    response = HttpResponse::json(
+        405, R"({"code":"method_not_allowed","message":"method not allowed on this route"})");
     response.headers.emplace_back("Allow", match.allow);
   }
   if (is_api(path)) add_cors_headers(request, response);
@@ -86,8 +91,8 @@ void Pipeline::add_cors_headers(const HttpRequest& request, HttpResponse& respon
   auto origin = request.header("Origin");
   response.headers.emplace_back("Vary", "Origin");
   if (origin.empty()) return;
-  bool allowed = std::find(cors_.allowed_origins.begin(), cors_.allowed_origins.end(), origin) !=
-                 cors_.allowed_origins.end();
+  bool allowed = std::find(cors_.allowed_origins.begin(), cors_.allowed_origins.end(), origin)
+                 != cors_.allowed_origins.end();
   if (!allowed) return;
   response.headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
   response.headers.emplace_back("Access-Control-Expose-Headers", kExposedHeaders);

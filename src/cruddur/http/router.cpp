@@ -42,7 +42,8 @@ const std::string& RequestContext::param(std::string_view name) const {
 void Router::add(std::string method, std::string pattern, Handler handler) {
   std::vector<std::string> segments;
   for (auto segment : split_path(pattern)) segments.emplace_back(segment);
-  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
+  routes_.push_back(
+      {std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
 }
 
 Router::Match Router::match(std::string_view method, std::string_view path) const {

@@ -4,10 +4,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/strand.hpp>
-#include <atomic>
 #include <mutex>
 #include <set>
 
@@ -22,8 +22,8 @@ using asio::redirect_error;
 using asio::use_awaitable;
 
 HttpRequest to_request(const Request& request) {
-  HttpRequest out{std::string(request.method_string()), std::string(request.target()), {},
-                  request.body()};
+  HttpRequest out{
+      std::string(request.method_string()), std::string(request.target()), {}, request.body()};
   for (const auto& field : request) {
     out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
@@ -52,9 +52,12 @@ Response refusal(const beast::error_code& ec) {
     status = 431;
     code = "headers_too_large";
   }
-  auto response = to_response(
-      {status, "application/json", {}, fmt::format(R"({{"code":"{}","message":"{}"}})", code, ec.message())},
-      11, false);
+  auto response =
+      to_response({status,
+                   "application/json",
+                   {},
+                   fmt::format(R"({{"code":"{}","message":"{}"}})", code, ec.message())},
+                  11, false);
   response.keep_alive(false);
   return response;
 }
@@ -95,7 +98,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     auto self = shared_from_this();
     while (acceptor.is_open()) {
       beast::error_code ec;
-      auto socket = co_await acceptor.async_accept(asio::make_strand(io), redirect_error(use_awaitable, ec));
+      auto socket =
+          co_await acceptor.async_accept(asio::make_strand(io), redirect_error(use_awaitable, ec));
       if (ec) {
         if (!acceptor.is_open()) break;
         spdlog::warn("accept failed: {}", ec.message());
@@ -119,8 +123,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       if (!enter_idle(stream)) break;
       co_await bhttp::async_read(*stream, buffer, parser, redirect_error(use_awaitable, ec));
       leave_idle(stream);
-      if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
-          ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+      if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout
+          || ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
         break;
       }
       if (ec) {
@@ -181,8 +185,12 @@ void Server::stop() {
   }
 }
 
-std::size_t Server::open_connections() const { return impl_->open_connections.load(); }
+std::size_t Server::open_connections() const {
+  return impl_->open_connections.load();
+}
 
-std::uint16_t Server::port() const { return impl_->bound_port; }
+std::uint16_t Server::port() const {
+  return impl_->bound_port;
+}
 
 }  // namespace cruddur::http

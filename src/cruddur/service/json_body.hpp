@@ -3,7 +3,6 @@
 // their type checked.
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <string_view>
