@@ -99,7 +99,8 @@ TEST_F(ApiTest, ExpiredActivitiesAreHiddenEverywhere) {
   EXPECT_EQ(activity_array(http().get("/api/activities/search?term=ghostly")), json::array());
   auto profile = http().get("/api/activities/@andrewbrown");
   ASSERT_EQ(profile.status, 200u);
-  for (const auto& activity : profile.json().at("activities")) {
+  auto profile_body = profile.json();  // a named value: the loop must not outlive a temporary
+  for (const auto& activity : profile_body.at("activities")) {
     EXPECT_NE(activity.at("uuid"), expired);
   }
   expect_error(http().get("/api/activities/@andrewbrown/status/" + expired), 404, "not_found");
