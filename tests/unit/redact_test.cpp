@@ -49,6 +49,8 @@ TEST(RedactUrl, MasksTheWholeValueAsLibpqDelimitsIt) {
   EXPECT_EQ(redact_url("host=h password=Abc#12&x user=u"), "host=h password=**** user=u");
   EXPECT_EQ(redact_url("host=h password=a\\ b user=u"), "host=h password=**** user=u");
   EXPECT_EQ(redact_url("host=h password\t=\tsecret"), "host=h password\t=\t****");
+  EXPECT_EQ(redact_url("host=h password=&abc#d options=postgres://x"),
+            "host=h password=**** options=postgres://x");
 }
 
 TEST(RedactUrl, MasksPercentEncodedPasswordKeyword) {

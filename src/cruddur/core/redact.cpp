@@ -56,7 +56,8 @@ std::string redact_userinfo(std::string_view url) {
 // `&` (spaces, `#` and quotes included); in a key/value string up to unescaped whitespace, or the
 // closing quote of a quoted value.
 std::string redact_password_keywords(std::string_view text) {
-  const bool url = text.find("://") != std::string_view::npos;
+  // libpq's own test: only these prefixes make a URL; anything else is key/value (or free text).
+  const bool url = text.starts_with("postgresql://") || text.starts_with("postgres://");
   std::string out;
   std::size_t pos = 0;
   while (pos < text.size()) {
