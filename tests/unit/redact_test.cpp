@@ -51,6 +51,8 @@ TEST(RedactUrl, MasksTheWholeValueAsLibpqDelimitsIt) {
   EXPECT_EQ(redact_url("host=h password\t=\tsecret"), "host=h password\t=\t****");
   EXPECT_EQ(redact_url("host=h password=&abc#d options=postgres://x"),
             "host=h password=**** options=postgres://x");
+  EXPECT_EQ(redact_url("postgres://u@[::1]:5433?password=@secret/"),
+            "postgres://u@[::1]:5433?password=****");
 }
 
 TEST(RedactUrl, MasksPercentEncodedPasswordKeyword) {

@@ -94,7 +94,8 @@ std::string redact_password_keywords(std::string_view text) {
 }  // namespace
 
 std::string redact_url(std::string_view url) {
-  return redact_password_keywords(redact_userinfo(url));
+  // Keywords first: masking a userinfo may swallow a `password=` that follows it.
+  return redact_userinfo(redact_password_keywords(url));
 }
 
 }  // namespace cruddur::core
