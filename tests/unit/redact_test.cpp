@@ -49,6 +49,12 @@ TEST(RedactUrl, MasksTheWholeValueAsLibpqDelimitsIt) {
   EXPECT_EQ(redact_url("host=h password=Abc#12&x user=u"), "host=h password=**** user=u");
   EXPECT_EQ(redact_url("host=h password=a\\ b user=u"), "host=h password=**** user=u");
   EXPECT_EQ(redact_url("host=h password\t=\tsecret"), "host=h password\t=\t****");
+  EXPECT_EQ(redact_url("host=h password=&abc#d options=postgres://x"),
+            "host=h password=**** options=postgres://x");
+  // The userinfo rule takes the last @ before the first /, so it over-masks here; what counts
+  // is that the query's password is gone too.
+  EXPECT_EQ(redact_url("postgres://u@[::1]:5433?password=@secret/"), "postgres://u@[:****");
+  EXPECT_EQ(redact_url("postgresql://u?t:xx password=@abcd"), "postgresql://u?t:****");
 }
 
 TEST(RedactUrl, MasksPercentEncodedPasswordKeyword) {
