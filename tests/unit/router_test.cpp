@@ -129,6 +129,17 @@ TEST_F(PipelineTest, MetricsCountRequestsByRouteAndStatus) {
   EXPECT_NE(scraped.body.find(R"(route="unmatched",status="404")"), std::string::npos);
 }
 
+TEST_F(PipelineTest, InventedMethodsShareOneMetricsLabel) {
+  run({"M1", "/api/x", {}, ""});
+  run({"M2", "/api/x", {}, ""});
+  auto scraped = run({"GET", "/metrics", {}, ""}).body;
+  EXPECT_EQ(scraped.find("M1"), std::string::npos);
+  EXPECT_NE(scraped.find(
+                R"(cruddur_http_requests_total{method="other",route="unmatched",status="404"} 2)"),
+            std::string::npos)
+      << scraped;
+}
+
 TEST(QueryParameters, DecodedAndAbsent) {
   HttpRequest request{"GET", "/x?term=hello+world&limit=5&bad=%zz&empty", {}, ""};
   EXPECT_EQ(request.query("term"), "hello world");

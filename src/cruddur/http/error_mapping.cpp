@@ -32,7 +32,9 @@ HttpResponse coded(unsigned status, std::string_view code, std::string_view mess
 
 HttpResponse error_response(const std::exception& error) {
   if (const auto* invalid = dynamic_cast<const service::ValidationError*>(&error)) {
-    return HttpResponse::json(422, nlohmann::json(invalid->codes()).dump());
+    return HttpResponse::json(422,
+                              nlohmann::json(invalid->codes())
+                                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
   const auto* typed = dynamic_cast<const cruddur::Error*>(&error);
   if (typed == nullptr) return coded(500, "internal", "internal error");

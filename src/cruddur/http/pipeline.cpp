@@ -31,6 +31,15 @@ std::string request_id_for(const HttpRequest& request) {
   return fmt::format("{:016x}", generator());
 }
 
+// The method as a metrics label: the standard ones, else "other" (Beast accepts any token as a
+// method, and one series per invented method would grow /metrics without bound).
+std::string_view method_label(std::string_view method) {
+  for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+    if (method == known) return known;
+  }
+  return "other";
+}
+
 bool is_api(std::string_view path) {
   return path.substr(0, 5) == "/api/" || path == "/api";
 }
@@ -70,7 +79,7 @@ asio::awaitable<HttpResponse> Pipeline::handle(HttpRequest request) const {
   if (is_api(path)) add_cors_headers(request, response);
   response.headers.emplace_back("X-Request-Id", request_id);
   std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
-  metrics_.observe(match.pattern, request.method, response.status, elapsed);
+  metrics_.observe(match.pattern, method_label(request.method), response.status, elapsed);
   spdlog::info("access id={} method={} path={} route={} status={} bytes={} ms={:.2f}", request_id,
                request.method, path, match.pattern.empty() ? "-" : match.pattern, response.status,
                response.body.size(), elapsed.count() * 1000);
