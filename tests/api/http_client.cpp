@@ -73,7 +73,14 @@ HttpReply HttpClient::request(const std::string& method, const std::string& targ
     request.body() = body;
   }
   request.prepare_payload();
-  bhttp::write(socket, request);
+  beast::error_code write_error;
+  bhttp::write(socket, request, write_error);
+  // A server may answer (413, 431) and stop reading before the whole request is sent: the write
+  // then fails, but the answer is there to read.
+  if (write_error && write_error != asio::error::broken_pipe
+      && write_error != asio::error::connection_reset) {
+    throw beast::system_error(write_error);
+  }
 
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -110,6 +111,21 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
   }
 
+  // After refusing a request the client may still be sending it: closing with unread bytes would
+  // reset the connection and could destroy the refusal before the client reads it. So stop
+  // sending, then read and discard for a short, bounded while (a "lingering close").
+  static asio::awaitable<void> linger(beast::tcp_stream& stream) {
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.expires_after(std::chrono::seconds(2));
+    std::array<char, 4096> scratch{};
+    std::size_t discarded = 0;
+    while (!ec && discarded < 1024 * 1024) {
+      discarded +=
+          co_await stream.async_read_some(asio::buffer(scratch), redirect_error(use_awaitable, ec));
+    }
+  }
+
   asio::awaitable<void> session(std::shared_ptr<beast::tcp_stream> stream) {
     auto self = shared_from_this();
     ++open_connections;
@@ -130,6 +146,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       if (ec) {
         auto response = refusal(ec);
         co_await bhttp::async_write(*stream, response, redirect_error(use_awaitable, ec));
+        co_await linger(*stream);
         break;
       }
       auto request = parser.release();
