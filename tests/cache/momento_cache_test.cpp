@@ -8,6 +8,7 @@
 
 #include "cruddur/cache/factory.hpp"
 #include "cruddur/cache/safe_cache.hpp"
+#include "run_awaitable.hpp"
 #include "fake_momento.hpp"
 
 namespace {
@@ -24,10 +25,7 @@ constexpr const char* kToken = "fake-momento-token-do-not-log";
 
 template <class T>
 T run(asio::io_context& io, asio::awaitable<T> work) {
-  auto future = asio::co_spawn(io, std::move(work), asio::use_future);
-  io.restart();
-  while (future.wait_for(0s) != std::future_status::ready) io.run_one();
-  return future.get();
+  return cruddur::test::run_awaitable(io, std::move(work));
 }
 
 class MomentoCacheTest : public ::testing::Test {

@@ -12,6 +12,7 @@
 #include "cruddur/cache/cache_aside.hpp"
 #include "cruddur/cache/factory.hpp"
 #include "cruddur/cache/safe_cache.hpp"
+#include "run_awaitable.hpp"
 #include "own_redis.hpp"
 #include "subprocess.hpp"
 
@@ -29,10 +30,7 @@ using namespace std::chrono_literals;
 
 template <class T>
 T run(asio::io_context& io, asio::awaitable<T> work) {
-  auto future = asio::co_spawn(io, std::move(work), asio::use_future);
-  io.restart();
-  while (future.wait_for(0s) != std::future_status::ready) io.run_one();
-  return future.get();
+  return cruddur::test::run_awaitable(io, std::move(work));
 }
 
 // The shared server's URL with another database number.
