@@ -46,7 +46,7 @@ class ApiTest : public ::testing::Test {
   void TearDown() override;
 
   /// The environment of a development server on `port` (see the class comment).
-  [[nodiscard]] std::map<std::string, std::string> server_env(std::uint16_t port) const;
+  [[nodiscard]] virtual std::map<std::string, std::string> server_env(std::uint16_t port) const;
   /// Starts `cruddur <args>` with `server_env` + `overrides` and waits until
   /// /api/health-check answers 200 (throws with the log when it exits or never answers).
   RunningServer start_server(const std::map<std::string, std::string>& overrides = {},

@@ -152,6 +152,16 @@ RawConnection::Received RawConnection::read_until_closed(std::chrono::seconds ti
   }
 }
 
+std::string RawConnection::read_some(std::size_t limit, std::chrono::seconds timeout) {
+  pollfd poll_fd{fd_, POLLIN, 0};
+  auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(timeout);
+  if (::poll(&poll_fd, 1, static_cast<int>(wait.count())) <= 0) return {};
+  std::string bytes(limit, '\0');
+  auto n = ::recv(fd_, bytes.data(), limit, 0);
+  bytes.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return bytes;
+}
+
 bool connection_refused(std::uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   auto address = loopback(port);

@@ -63,6 +63,9 @@ class RawConnection {
     bool closed = false;
   };
   Received read_until_closed(std::chrono::seconds timeout);
+  /// The bytes of one read of at most `limit` bytes, waiting up to `timeout`; empty on timeout
+  /// or when the server has closed.
+  std::string read_some(std::size_t limit, std::chrono::seconds timeout);
 
  private:
   int fd_ = -1;

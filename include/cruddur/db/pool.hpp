@@ -46,7 +46,8 @@ struct PoolOptions {
   std::chrono::milliseconds max_lifetime{std::chrono::minutes(30)};  ///< ±10 % jitter
   std::chrono::milliseconds idle_check_after{std::chrono::seconds(30)};
   std::chrono::milliseconds reconnect_backoff_min{100};
-  std::chrono::milliseconds reconnect_backoff_max{5000};
+  /// At most 1 s, so that requests succeed again within about a second of the database's return.
+  std::chrono::milliseconds reconnect_backoff_max{1000};
   unsigned pipeline_depth = 16;  ///< requests in flight on one connection
 
   /// Options for `url` with the pool knobs of `config` (size 0 = 2 × cores).

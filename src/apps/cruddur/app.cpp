@@ -101,6 +101,10 @@ int serve(const core::Config& config, bool prod) {
   http::Server server(io, {config.host, config.port}, [&pipeline](http::HttpRequest request) {
     return pipeline.handle(std::move(request));
   });
+  metrics.add_source("HTTP server state", [&server] {
+    return std::vector<std::pair<std::string, double>>{
+        {"cruddur_http_open_connections", static_cast<double>(server.open_connections())}};
+  });
   server.start();
   spdlog::info("listening on http://{}:{} with {} thread(s); database {}{}", config.host,
                server.port(), threads, db::ConnInfo(url).display(), prod ? " (production)" : "");
