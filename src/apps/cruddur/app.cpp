@@ -98,9 +98,12 @@ int serve(const core::Config& config, bool prod) {
     if (origin) cors.allowed_origins.push_back(*origin);
   }
   http::Pipeline pipeline(router, std::move(cors), metrics);
-  http::Server server(io, {config.host, config.port}, [&pipeline](http::HttpRequest request) {
-    return pipeline.handle(std::move(request));
-  });
+  http::Server server(
+      io, {config.host, config.port},
+      [&pipeline](http::HttpRequest request) { return pipeline.handle(std::move(request)); },
+      [&pipeline](const http::HttpRequest& request, http::HttpResponse& refusal) {
+        pipeline.complete_refusal(request, refusal);
+      });
   server.start();
   spdlog::info("listening on http://{}:{} with {} thread(s); database {}{}", config.host,
                server.port(), threads, db::ConnInfo(url).display(), prod ? " (production)" : "");
