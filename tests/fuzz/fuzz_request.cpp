@@ -3,8 +3,10 @@
 // The bytes are what a client writes on one keep-alive connection: up to kMaxRequests pipelined
 // requests are parsed with a fresh parser each (as Server's session does), converted to
 // HttpRequest and answered by a Pipeline over the operational routes and routes shaped like the
-// API's (path parameters, handlers that fail the ways real ones do). Crashes, leaks, UB and
-// broken invariants (a response outside 100..599, a 405 without Allow) are findings.
+// API's (path parameters, handlers that fail the ways real ones do); a request the parser refuses
+// goes through Pipeline::complete_refusal with what was parsed. Crashes, leaks, UB and broken
+// invariants (a response outside 100..599, a 405 without Allow, a refusal without a request id)
+// are findings.
 #include <spdlog/spdlog.h>
 
 #include <boost/beast/core/error.hpp>
@@ -109,6 +111,16 @@ void check(const HttpRequest& request, const HttpResponse& response) {
   }
 }
 
+void check_refusal(const HttpResponse& refusal) {
+  if (refusal.status != 400) finding("completing a refusal changed its status");
+  bool has_id = false;
+  for (const auto& [name, value] : refusal.headers) {
+    if (name.empty()) finding("empty response header name");
+    if (name == "X-Request-Id") has_id = !value.empty();
+  }
+  if (!has_id) finding("refusal without a request id");
+}
+
 void exercise_accessors(const HttpRequest& request) {
   for (const char* name : {"limit", "before", "term", ""}) (void)request.query(name);
   (void)cruddur::http::percent_decode(request.target, true);
@@ -131,9 +143,12 @@ HttpResponse answer(const cruddur::http::Pipeline& pipeline, HttpRequest request
   return response;
 }
 
-// Parses one request off the front of `input` with the server's limits; false when the parser
-// refuses it (the server answers 400/413/431 and closes then) or the input ends first.
-bool parse_one(std::string_view& input, bhttp::request<bhttp::string_body>& out) {
+enum class Parse { request, refused, ended };
+
+// Parses one request off the front of `input` with the server's limits into `out`: `refused` when
+// the parser refuses it (the server answers 400/413/431 through Pipeline::complete_refusal with
+// what was parsed, then closes), `ended` when the input ends first.
+Parse parse_one(std::string_view& input, bhttp::request<bhttp::string_body>& out) {
   const cruddur::http::ServerOptions limits;
   bhttp::request_parser<bhttp::string_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
@@ -144,15 +159,18 @@ bool parse_one(std::string_view& input, bhttp::request<bhttp::string_body>& out)
     auto used =
         input.empty() ? 0 : parser.put(cruddur::asio::buffer(input.data(), input.size()), ec);
     input.remove_prefix(used);
-    if (ec && ec != bhttp::error::need_more) return false;
+    if (ec && ec != bhttp::error::need_more) {
+      out = parser.release();
+      return Parse::refused;
+    }
     if (used == 0) {  // all the input is in the buffer, so nothing more is coming: end of stream
       parser.put_eof(ec);
-      if (ec || !parser.is_done()) return false;
+      if (ec || !parser.is_done()) return Parse::ended;
     }
     ec = {};
   }
   out = parser.release();
-  return true;
+  return Parse::request;
 }
 
 }  // namespace
@@ -171,7 +189,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   std::string_view input(reinterpret_cast<const char*>(data), size);
   bhttp::request<bhttp::string_body> parsed;
-  for (int i = 0; i < kMaxRequests && !input.empty() && parse_one(input, parsed); ++i) {
+  for (int i = 0; i < kMaxRequests && !input.empty(); ++i) {
+    auto outcome = parse_one(input, parsed);
+    if (outcome == Parse::ended) break;
+    if (outcome == Parse::refused) {
+      auto partial = to_request(parsed);
+      partial.body.clear();
+      HttpResponse refusal = HttpResponse::json(400, R"({"code":"bad_request"})");
+      pipeline.complete_refusal(partial, refusal);
+      check_refusal(refusal);
+      break;
+    }
     auto request = to_request(parsed);
     exercise_accessors(request);
     auto match = router.match(request.method, request.path());

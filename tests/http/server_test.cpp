@@ -21,6 +21,8 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
+constexpr const char* kFrontend = "https://frontend.example";
+
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -28,10 +30,12 @@ class ServerTest : public ::testing::Test {
     options.port = 0;
     options.read_timeout = std::chrono::seconds(2);
     cruddur::http::add_operational_routes(router_, metrics_);
-    server_ = std::make_unique<cruddur::http::Server>(io_, options,
-                                                      [this](cruddur::http::HttpRequest request) {
-                                                        return pipeline_.handle(std::move(request));
-                                                      });
+    server_ = std::make_unique<cruddur::http::Server>(
+        io_, options,
+        [this](cruddur::http::HttpRequest request) { return pipeline_.handle(std::move(request)); },
+        [this](const cruddur::http::HttpRequest& request, cruddur::http::HttpResponse& refusal) {
+          pipeline_.complete_refusal(request, refusal);
+        });
     server_->start();
     thread_ = std::thread([this] { io_.run(); });
   }
@@ -73,7 +77,7 @@ class ServerTest : public ::testing::Test {
   asio::io_context client_io_;
   cruddur::http::Metrics metrics_;
   cruddur::http::Router router_;
-  cruddur::http::Pipeline pipeline_{router_, {}, metrics_};
+  cruddur::http::Pipeline pipeline_{router_, {{kFrontend}}, metrics_};
   std::unique_ptr<cruddur::http::Server> server_;
   std::thread thread_;
 };
@@ -95,6 +99,32 @@ TEST_F(ServerTest, OversizedBodyIs413AndClosed) {
   auto response = exchange(socket, request);
   EXPECT_EQ(response.result_int(), 413);
   EXPECT_FALSE(response.keep_alive());
+}
+
+// A browser can read a refusal only with CORS headers; like every answer it has a request id and
+// is counted.
+TEST_F(ServerTest, RefusalsPassThroughThePipeline) {
+  auto socket = connect();
+  bhttp::request<bhttp::string_body> request{bhttp::verb::post, "/api/activities", 11};
+  request.set(bhttp::field::origin, kFrontend);
+  request.set("X-Request-Id", "too-big-1");
+  request.body() = std::string(17 * 1024, 'x');
+  auto response = exchange(socket, request);
+  EXPECT_EQ(response.result_int(), 413);
+  EXPECT_EQ(response[bhttp::field::access_control_allow_origin], kFrontend);
+  EXPECT_EQ(response["X-Request-Id"], "too-big-1");
+
+  auto headless = connect();
+  bhttp::request<bhttp::string_body> huge{bhttp::verb::get, "/api/health-check", 11};
+  huge.set("X-Filler", std::string(9 * 1024, 'y'));
+  auto refused = exchange(headless, huge);
+  EXPECT_EQ(refused.result_int(), 431);
+  EXPECT_FALSE(refused["X-Request-Id"].empty());
+
+  auto metrics = metrics_.render();
+  EXPECT_NE(metrics.find(R"(method="POST",route="unmatched",status="413")"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find(R"(status="431")"), std::string::npos) << metrics;
 }
 
 TEST_F(ServerTest, OversizedHeadersAre431) {

@@ -122,6 +122,46 @@ TEST_F(AccessTokenVerifierTest, AcceptsValidAccessToken) {
   EXPECT_GT(claims.expires_at, std::chrono::system_clock::now());
 }
 
+TEST_F(AccessTokenVerifierTest, RemembersVerifiedTokensByTheirExactText) {
+  auto valid = token();
+  EXPECT_EQ(verifier_->remembered_tokens(), 0u);
+  auto first = verifier_->verify(valid);
+  EXPECT_EQ(verifier_->remembered_tokens(), 1u);
+  auto again = verifier_->verify(valid);
+  EXPECT_EQ(again.sub, first.sub);
+  EXPECT_EQ(again.expires_at, first.expires_at);
+  // A remembered token does not vouch for a variant of it.
+  auto forged = replace_segment(valid, 2, base64url_encode(std::string(256, 'x')));
+  EXPECT_EQ(refusal(forged), AuthFailure::bad_signature);
+  EXPECT_EQ(verifier_->remembered_tokens(), 1u);
+}
+
+TEST_F(AccessTokenVerifierTest, RememberedTokenExpiresWithItsExp) {
+  cruddur::aws::VerifierOptions options;
+  options.leeway = std::chrono::seconds(0);
+  verifier_.emplace(std::vector<TrustedIssuer>{{kIssuer, kClient, jwks_}}, options);
+  auto short_lived = token({{"exp", now_seconds() + 1}});
+  EXPECT_NO_THROW((void)verifier_->verify(short_lived));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  EXPECT_EQ(refusal(short_lived), AuthFailure::expired);
+}
+
+TEST_F(AccessTokenVerifierTest, RememberingIsBoundedAndCanBeOff) {
+  cruddur::aws::VerifierOptions options;
+  options.verified_entries = 2;
+  verifier_.emplace(std::vector<TrustedIssuer>{{kIssuer, kClient, jwks_}}, options);
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 5; ++i) tokens.push_back(token({{"jti", "jti-" + std::to_string(i)}}));
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& each : tokens) EXPECT_NO_THROW((void)verifier_->verify(each));
+    EXPECT_LE(verifier_->remembered_tokens(), 2u);
+  }
+  options.verified_entries = 0;
+  verifier_.emplace(std::vector<TrustedIssuer>{{kIssuer, kClient, jwks_}}, options);
+  EXPECT_NO_THROW((void)verifier_->verify(tokens.front()));
+  EXPECT_EQ(verifier_->remembered_tokens(), 0u);
+}
+
 TEST_F(AccessTokenVerifierTest, RejectsAlgNone) {
   EXPECT_EQ(refusal(token({}, {{"alg", "none"}})), AuthFailure::unsupported_alg);
   auto unsigned_token = token({}, {{"alg", "none"}});

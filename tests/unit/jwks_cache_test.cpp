@@ -89,6 +89,8 @@ TEST_F(JwksCacheTest, UnknownKidRefetchesAfterRotationOncePerInterval) {
 
   now_ += std::chrono::seconds(30);
   EXPECT_NO_THROW((void)checker.verify(access_token(second_)));
+  // The withdrawn key's token (byte-identical to the one that verified before: same second, no
+  // jti) is not honoured from the verifier's memory of verified tokens either.
   EXPECT_EQ(refusal(checker, access_token(first_)).reason(), AuthFailure::unknown_kid);
 }
 

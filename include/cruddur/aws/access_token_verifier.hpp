@@ -37,34 +37,54 @@ struct VerifierOptions {
   std::size_t max_token_bytes = 8192;  ///< longer tokens are refused before any decoding
   /// Production mode: the constructor refuses the development issuer (dev_token.hpp).
   bool production = false;
+  /// Tokens that verified are remembered by their exact text, so a caller's next requests skip
+  /// the RSA verification; 0 turns this off. An entry is honoured until the token's `exp` (plus
+  /// leeway), at most `verified_ttl` after it verified, and only while the issuer's JWKS holds
+  /// the same keys (a refetch ends it).
+  std::size_t verified_entries = 4096;
+  std::chrono::seconds verified_ttl{300};
 };
+
+class VerifiedTokens;
 
 /// Verifies Cognito access tokens (ARCHITECTURE §7): RS256 only, `kid` in the issuer's JWKS,
 /// signature, `exp`/`nbf`/`iat` with leeway, `iss`, `token_use=access`, `client_id`.
 ///
 /// Threading: `verify` may be called from any number of threads at once. With the issuer's keys
-/// cached it is pure CPU (one RSA verification, tens of microseconds); an unknown `kid` may block
-/// the caller once per rate-limit interval for a JWKS refetch (see JwksCache).
+/// cached it is pure CPU (one RSA verification, tens of microseconds, or a map lookup for a token
+/// that verified recently); an unknown `kid` may block the caller once per rate-limit interval
+/// for a JWKS refetch (see JwksCache).
 class AccessTokenVerifier {
  public:
   /// Throws cruddur::Error("invalid_config") when `issuers` is empty, an issuer lacks a client
   /// id or JWKS, two share an `iss`, or `options.production` and the development issuer is among
   /// them.
   explicit AccessTokenVerifier(std::vector<TrustedIssuer> issuers, VerifierOptions options = {});
+  ~AccessTokenVerifier();
+  AccessTokenVerifier(AccessTokenVerifier&&) noexcept;
+  AccessTokenVerifier& operator=(AccessTokenVerifier&&) noexcept;
 
-  /// The claims of a valid access token. Throws AuthError (code `unauthorized`) saying why the
-  /// token is refused; never includes the token in the message.
+  /// The claims of a valid access token, now. Throws AuthError (code `unauthorized`) saying why
+  /// the token is refused; never includes the token in the message. Remembers tokens that verify
+  /// (VerifierOptions::verified_entries).
   [[nodiscard]] AccessTokenClaims verify(std::string_view token) const;
 
-  /// The same at a given time (tests, replays).
+  /// The same at a given time (tests, replays), always verified in full.
   [[nodiscard]] AccessTokenClaims verify(std::string_view token,
                                          std::chrono::system_clock::time_point now) const;
 
   [[nodiscard]] const std::vector<TrustedIssuer>& issuers() const noexcept { return issuers_; }
+  /// Tokens remembered as verified right now.
+  [[nodiscard]] std::size_t remembered_tokens() const;
 
  private:
+  struct Verified;
+  [[nodiscard]] Verified verify_in_full(std::string_view token,
+                                        std::chrono::system_clock::time_point now) const;
+
   std::vector<TrustedIssuer> issuers_;
   VerifierOptions options_;
+  std::unique_ptr<VerifiedTokens> verified_;
 };
 
 /// The token of an `Authorization` header value. nullopt means anonymous: no header (nullopt

@@ -53,6 +53,10 @@ class JwksCache {
   /// warning).
   [[nodiscard]] std::shared_ptr<const KeySet> keys_with(std::string_view kid);
 
+  /// The key set in use now, null before the first fetch; never fetches. A refresh replaces the
+  /// pointer, so pointer equality tells whether the keys changed since an earlier call.
+  [[nodiscard]] std::shared_ptr<const KeySet> current() const;
+
   [[nodiscard]] const std::string& url() const noexcept;
 
  private:

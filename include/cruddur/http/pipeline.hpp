@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,15 @@ class Pipeline {
   /// Never throws: every failure becomes a response.
   asio::awaitable<HttpResponse> handle(HttpRequest request) const;
 
+  /// Gives a refusal by the server's parser (400, 413, 431) what every answer gets: request id,
+  /// CORS headers (a browser can then read the 413), metrics and an access log line. `request` is
+  /// what was parsed (possibly empty). Never throws.
+  void complete_refusal(const HttpRequest& request, HttpResponse& refusal) const;
+
  private:
+  void finish(const HttpRequest& request, const std::string& request_id,
+              const std::string& pattern, std::chrono::steady_clock::time_point started,
+              HttpResponse& response) const;
   [[nodiscard]] static HttpResponse preflight(const std::string& allow);
   void add_cors_headers(const HttpRequest& request, HttpResponse& response) const;
 

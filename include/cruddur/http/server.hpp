@@ -14,6 +14,12 @@ namespace cruddur::http {
 /// Answers one request; must not throw (the Pipeline never does).
 using RequestHandler = std::function<asio::awaitable<HttpResponse>(HttpRequest)>;
 
+/// Completes the server's answer to a request its parser refused (400, 413, 431) before it is
+/// sent — request id, CORS headers, metrics, access log. `request` holds what was parsed before the
+/// refusal (method, target, complete header fields; possibly nothing), never a body. Must not
+/// throw.
+using RefusalHandler = std::function<void(const HttpRequest& request, HttpResponse& refusal)>;
+
 /// Limits that protect the server from slow or hostile clients.
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -24,11 +30,13 @@ struct ServerOptions {
 };
 
 /// HTTP/1.1 server: one coroutine per connection on the io_context's threads, a fresh parser per
-/// request, keep-alive. Requests are answered by `handler`.
+/// request, keep-alive. Requests are answered by `handler`; the server's own refusals pass through
+/// `on_refusal` when given.
 /// Thread-safe: start/stop may be called from any thread.
 class Server {
  public:
-  Server(asio::io_context& io, ServerOptions options, RequestHandler handler);
+  Server(asio::io_context& io, ServerOptions options, RequestHandler handler,
+         RefusalHandler on_refusal = {});
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -98,9 +98,12 @@ int serve(const core::Config& config, bool prod) {
     if (origin) cors.allowed_origins.push_back(*origin);
   }
   http::Pipeline pipeline(router, std::move(cors), metrics);
-  http::Server server(io, {config.host, config.port}, [&pipeline](http::HttpRequest request) {
-    return pipeline.handle(std::move(request));
-  });
+  http::Server server(
+      io, {config.host, config.port},
+      [&pipeline](http::HttpRequest request) { return pipeline.handle(std::move(request)); },
+      [&pipeline](const http::HttpRequest& request, http::HttpResponse& refusal) {
+        pipeline.complete_refusal(request, refusal);
+      });
   metrics.add_source("HTTP server state", [&server] {
     return std::vector<std::pair<std::string, double>>{
         {"cruddur_http_open_connections", static_cast<double>(server.open_connections())}};

@@ -12,6 +12,7 @@
 #include "key_set.hpp"
 #include "log_text.hpp"
 #include "rsa_key.hpp"
+#include "verified_tokens.hpp"
 
 namespace cruddur::aws {
 namespace {
@@ -118,7 +119,9 @@ void check_times(const json& payload, std::int64_t now, std::int64_t leeway,
 
 AccessTokenVerifier::AccessTokenVerifier(std::vector<TrustedIssuer> issuers,
                                          VerifierOptions options)
-    : issuers_(std::move(issuers)), options_(options) {
+    : issuers_(std::move(issuers)),
+      options_(options),
+      verified_(std::make_unique<VerifiedTokens>(options.verified_entries)) {
   if (issuers_.empty()) throw Error("invalid_config", "no trusted token issuer configured");
   std::set<std::string> seen;
   for (const auto& trusted : issuers_) {
@@ -134,12 +137,36 @@ AccessTokenVerifier::AccessTokenVerifier(std::vector<TrustedIssuer> issuers,
   }
 }
 
+AccessTokenVerifier::~AccessTokenVerifier() = default;
+AccessTokenVerifier::AccessTokenVerifier(AccessTokenVerifier&&) noexcept = default;
+AccessTokenVerifier& AccessTokenVerifier::operator=(AccessTokenVerifier&&) noexcept = default;
+
+struct AccessTokenVerifier::Verified {
+  AccessTokenClaims claims;
+  VerifiedTokens::Source source;
+};
+
 AccessTokenClaims AccessTokenVerifier::verify(std::string_view token) const {
-  return verify(token, system_clock::now());
+  auto now = system_clock::now();
+  if (auto remembered = verified_->find(token, now)) return std::move(*remembered);
+  auto verified = verify_in_full(token, now);
+  verified_->remember(
+      token, verified.claims, std::move(verified.source),
+      std::min(verified.claims.expires_at + options_.leeway, now + options_.verified_ttl));
+  return std::move(verified.claims);
 }
 
 AccessTokenClaims AccessTokenVerifier::verify(std::string_view token,
                                               system_clock::time_point now) const {
+  return verify_in_full(token, now).claims;
+}
+
+std::size_t AccessTokenVerifier::remembered_tokens() const {
+  return verified_->size();
+}
+
+AccessTokenVerifier::Verified AccessTokenVerifier::verify_in_full(
+    std::string_view token, system_clock::time_point now) const {
   if (token.size() > options_.max_token_bytes) {
     refuse(AuthFailure::malformed,
            "token is longer than " + std::to_string(options_.max_token_bytes) + " bytes");
@@ -179,7 +206,7 @@ AccessTokenClaims AccessTokenVerifier::verify(std::string_view token,
   if (claims.sub.empty()) refuse(AuthFailure::malformed, "token has no sub");
   claims.username = string_member(payload, "username").value_or("");
   claims.scope = string_member(payload, "scope").value_or("");
-  return claims;
+  return {std::move(claims), {trusted->jwks.get(), std::move(keys)}};
 }
 
 std::optional<std::string_view> bearer_token(std::optional<std::string_view> authorization) {

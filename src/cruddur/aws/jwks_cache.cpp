@@ -58,6 +58,11 @@ const std::string& JwksCache::url() const noexcept {
   return state_->options.url;
 }
 
+std::shared_ptr<const KeySet> JwksCache::current() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->keys;
+}
+
 std::size_t JwksCache::refresh() {
   {
     std::lock_guard lock(state_->mutex);

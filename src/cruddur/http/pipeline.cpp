@@ -76,14 +76,26 @@ asio::awaitable<HttpResponse> Pipeline::handle(HttpRequest request) const {
         405, R"({"code":"method_not_allowed","message":"method not allowed on this route"})");
     response.headers.emplace_back("Allow", match.allow);
   }
+  finish(request, request_id, match.pattern, started, response);
+  co_return response;
+}
+
+void Pipeline::complete_refusal(const HttpRequest& request, HttpResponse& refusal) const {
+  finish(request, request_id_for(request), "", std::chrono::steady_clock::now(), refusal);
+}
+
+void Pipeline::finish(const HttpRequest& request, const std::string& request_id,
+                      const std::string& pattern, std::chrono::steady_clock::time_point started,
+                      HttpResponse& response) const {
+  auto path = request.path();
   if (is_api(path)) add_cors_headers(request, response);
   response.headers.emplace_back("X-Request-Id", request_id);
   std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
-  metrics_.observe(match.pattern, method_label(request.method), response.status, elapsed);
+  metrics_.observe(pattern, method_label(request.method), response.status, elapsed);
   spdlog::info("access id={} method={} path={} route={} status={} bytes={} ms={:.2f}", request_id,
-               request.method, path, match.pattern.empty() ? "-" : match.pattern, response.status,
-               response.body.size(), elapsed.count() * 1000);
-  co_return response;
+               request.method.empty() ? "-" : request.method, path.empty() ? "-" : path,
+               pattern.empty() ? "-" : pattern, response.status, response.body.size(),
+               elapsed.count() * 1000);
 }
 
 HttpResponse Pipeline::preflight(const std::string& allow) {

@@ -22,12 +22,16 @@ using tcp = asio::ip::tcp;
 using asio::redirect_error;
 using asio::use_awaitable;
 
-HttpRequest to_request(const Request& request) {
-  HttpRequest out{
-      std::string(request.method_string()), std::string(request.target()), {}, request.body()};
+// The request as the handlers see it; `with_body` false for a refused request (its body, if any,
+// was not read).
+HttpRequest to_request(const Request& request, bool with_body = true) {
+  HttpRequest out;
+  out.method = std::string(request.method_string());
+  out.target = std::string(request.target());
   for (const auto& field : request) {
     out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
+  if (with_body) out.body = request.body();
   return out;
 }
 
@@ -43,7 +47,7 @@ Response to_response(HttpResponse&& answer, unsigned version, bool head) {
 }
 
 // The answer to a request the parser refused; the connection is closed after it.
-Response refusal(const beast::error_code& ec) {
+HttpResponse refusal(const beast::error_code& ec) {
   unsigned status = 400;
   std::string code = "bad_request";
   if (ec == bhttp::error::body_limit) {
@@ -53,28 +57,25 @@ Response refusal(const beast::error_code& ec) {
     status = 431;
     code = "headers_too_large";
   }
-  auto response =
-      to_response({status,
-                   "application/json",
-                   {},
-                   fmt::format(R"({{"code":"{}","message":"{}"}})", code, ec.message())},
-                  11, false);
-  response.keep_alive(false);
-  return response;
+  return HttpResponse::json(status,
+                            fmt::format(R"({{"code":"{}","message":"{}"}})", code, ec.message()));
 }
 
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
-  Impl(asio::io_context& io_context, ServerOptions server_options, RequestHandler request_handler)
+  Impl(asio::io_context& io_context, ServerOptions server_options, RequestHandler request_handler,
+       RefusalHandler refusal_handler)
       : io(io_context),
         options(std::move(server_options)),
         handler(std::move(request_handler)),
+        on_refusal(std::move(refusal_handler)),
         acceptor(io) {}
 
   asio::io_context& io;
   ServerOptions options;
   RequestHandler handler;
+  RefusalHandler on_refusal;
   tcp::acceptor acceptor;
   std::uint16_t bound_port = 0;
   std::atomic<std::size_t> open_connections{0};
@@ -126,6 +127,18 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
   }
 
+  // The refusal of a request the parser stopped at `ec`, completed by on_refusal.
+  Response refuse(const bhttp::request_parser<bhttp::string_body>& parser,
+                  const beast::error_code& ec) const {
+    auto answer = refusal(ec);
+    // The fields parsed before the error (Beast refuses an oversized Content-Length at the end
+    // of the head, so a 413 has them all).
+    if (on_refusal) on_refusal(to_request(parser.get(), false), answer);
+    auto response = to_response(std::move(answer), 11, false);
+    response.keep_alive(false);
+    return response;
+  }
+
   asio::awaitable<void> session(std::shared_ptr<beast::tcp_stream> stream) {
     auto self = shared_from_this();
     ++open_connections;
@@ -144,7 +157,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         break;
       }
       if (ec) {
-        auto response = refusal(ec);
+        auto response = refuse(parser, ec);
         co_await bhttp::async_write(*stream, response, redirect_error(use_awaitable, ec));
         co_await linger(*stream);
         break;
@@ -167,8 +180,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   }
 };
 
-Server::Server(asio::io_context& io, ServerOptions options, RequestHandler handler)
-    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(handler))) {}
+Server::Server(asio::io_context& io, ServerOptions options, RequestHandler handler,
+               RefusalHandler on_refusal)
+    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(handler),
+                                   std::move(on_refusal))) {}
 
 Server::~Server() = default;
 
