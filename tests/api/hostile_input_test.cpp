@@ -20,15 +20,14 @@ using namespace std::chrono_literals;
 constexpr const char* kSeedAlt = "0a7c5d84-7d1e-4b8e-8f0e-5e1d2c3b0002";
 
 const std::vector<std::string>& injection_payloads() {
-  static const std::vector<std::string> payloads{
-      "'); DROP TABLE activities; --",
-      "Robert'); DELETE FROM users WHERE ('1'='1",
-      "' OR '1'='1",
-      "\\'; SELECT pg_sleep(10); --",
-      "$1::text || $2 $$ dollar $$ quoting",
-      "%' OR 1=1 --",
-      "\"; COPY users TO PROGRAM 'true'; --",
-      "E'\\x27' /* comment */ ; ROLLBACK; COMMIT;"};
+  static const std::vector<std::string> payloads{"'); DROP TABLE activities; --",
+                                                 "Robert'); DELETE FROM users WHERE ('1'='1",
+                                                 "' OR '1'='1",
+                                                 "\\'; SELECT pg_sleep(10); --",
+                                                 "$1::text || $2 $$ dollar $$ quoting",
+                                                 "%' OR 1=1 --",
+                                                 "\"; COPY users TO PROGRAM 'true'; --",
+                                                 "E'\\x27' /* comment */ ; ROLLBACK; COMMIT;"};
   return payloads;
 }
 
@@ -78,7 +77,8 @@ TEST_F(ApiTest, OversizedChunkedAndAnnouncedBodiesAre413) {
   RawConnection chunked(http().port());
   std::string head =
       "POST /api/activities HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-      "Authorization: " + moto_bearer() + "\r\nTransfer-Encoding: chunked\r\n\r\n";
+      "Authorization: "
+      + moto_bearer() + "\r\nTransfer-Encoding: chunked\r\n\r\n";
   std::string chunks;
   for (int i = 0; i < 20; ++i) chunks += "400\r\n" + std::string(1024, 'x') + "\r\n";
   (void)chunked.send(head + chunks + "0\r\n\r\n");
@@ -96,13 +96,13 @@ TEST_F(ApiTest, OversizedChunkedAndAnnouncedBodiesAre413) {
 
 TEST_F(ApiTest, InvalidUtf8InJsonBodiesIsRefusedAndNothingIsStored) {
   const std::vector<std::string> bad_strings{
-      "\xFF",                      // never valid
-      "\xC0\xAF",                  // overlong "/"
-      "ok \xE2\x82",               // truncated sequence
-      "\xED\xA0\x80",              // a UTF-16 surrogate encoded as UTF-8
-      "\xF4\x90\x80\x80",          // beyond U+10FFFF
-      "\\ud800",                   // a lone high surrogate escape
-      "\\udc00 low",               // a lone low surrogate escape
+      "\xFF",              // never valid
+      "\xC0\xAF",          // overlong "/"
+      "ok \xE2\x82",       // truncated sequence
+      "\xED\xA0\x80",      // a UTF-16 surrogate encoded as UTF-8
+      "\xF4\x90\x80\x80",  // beyond U+10FFFF
+      "\\ud800",           // a lone high surrogate escape
+      "\\udc00 low",       // a lone low surrogate escape
   };
   for (const auto& bad : bad_strings) {
     auto create = http().post("/api/activities", R"({"message":")" + bad + R"(","ttl":"1-day"})",
@@ -122,9 +122,9 @@ TEST_F(ApiTest, InvalidUtf8InJsonBodiesIsRefusedAndNothingIsStored) {
             "");
 
   // Escapes of valid characters, surrogate pairs included, are stored as the characters.
-  auto escaped = http().post(
-      "/api/activities", R"({"message":"caf\u00e9 \ud83d\ude00 \u2028","ttl":"1-day"})",
-      moto_bearer());
+  auto escaped =
+      http().post("/api/activities", R"({"message":"caf\u00e9 \ud83d\ude00 \u2028","ttl":"1-day"})",
+                  moto_bearer());
   ASSERT_EQ(escaped.status, 200u) << escaped.body;
   const std::string expected = "caf\xC3\xA9 \xF0\x9F\x98\x80 \xE2\x80\xA8";
   EXPECT_EQ(escaped.json().at("message"), expected);
@@ -136,8 +136,8 @@ TEST_F(ApiTest, InvalidUtf8InJsonBodiesIsRefusedAndNothingIsStored) {
 TEST_F(ApiTest, SqlInjectionPayloadsAreStoredAndReturnedVerbatim) {
   std::vector<std::string> uuids;
   for (const auto& payload : injection_payloads()) {
-    auto created = http().post("/api/activities", json{{"message", payload}, {"ttl", "1-day"}}.dump(),
-                               moto_bearer());
+    auto created = http().post("/api/activities",
+                               json{{"message", payload}, {"ttl", "1-day"}}.dump(), moto_bearer());
     ASSERT_EQ(created.status, 200u) << payload << ": " << created.body;
     EXPECT_EQ(created.json().at("message"), payload);
     uuids.push_back(created.json().at("uuid").get<std::string>());

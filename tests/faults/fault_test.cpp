@@ -122,7 +122,8 @@ TEST_F(FaultsTest, AllPoolConnectionsKilledUnderLoad) {
 
 TEST_F(FaultsTest, SlowDatabaseAnswersBounded504AndRecovers) {
   constexpr auto kStatementTimeout = 1000ms;
-  auto slow = start_server({{"DB_STATEMENT_TIMEOUT_MS", std::to_string(kStatementTimeout.count())}});
+  auto slow =
+      start_server({{"DB_STATEMENT_TIMEOUT_MS", std::to_string(kStatementTimeout.count())}});
   extra_servers_.push_back(std::move(slow.process));
   HttpClient client(slow.port);
   // As many clients as connections: a statement queued behind another on one connection would
@@ -157,14 +158,16 @@ TEST_F(FaultsTest, ClientsDroppingMidRequestLeakNothing) {
   ASSERT_EQ(http().get("/api/activities/home").status, 200u);
   auto fds_before = open_fds();
   Load load(port, dev_bearer("andrewbrown"), 2);
-  auto create = "POST /api/activities HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                "Authorization: " + dev_bearer("andrewbrown") + "\r\nContent-Length: 40\r\n\r\n";
+  auto create =
+      "POST /api/activities HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Authorization: "
+      + dev_bearer("andrewbrown") + "\r\nContent-Length: 40\r\n\r\n";
   const std::vector<std::string> cut_short = {
-      "GET /api/activities/ho",                               // half a request line
-      "GET /api/activities/home HTTP/1.1\r\nHost: x\r\n",     // a head without its end
-      create + R"({"message":"cut)",                          // half a body
-      create + R"({"message":"dropped","ttl":"1-day"}    )",  // whole, then gone at once
-      "GET /api/activities/home HTTP/1.1\r\nHost: x\r\n\r\n"  // whole, answer never read
+      "GET /api/activities/ho",                                // half a request line
+      "GET /api/activities/home HTTP/1.1\r\nHost: x\r\n",      // a head without its end
+      create + R"({"message":"cut)",                           // half a body
+      create + R"({"message":"dropped","ttl":"1-day"}     )",  // whole (40 bytes), then gone
+      "GET /api/activities/home HTTP/1.1\r\nHost: x\r\n\r\n"   // whole, answer never read
   };
   for (int round = 0; round < 20; ++round) {
     for (const auto& bytes : cut_short) {
@@ -212,8 +215,9 @@ TEST_F(FaultsTest, SigtermUnderLoadFinishesRequestsInFlightAndExitsZero) {
     }));
   }
   ASSERT_TRUE(eventually([&] {
-    return sql_value("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                     "AND application_name = 'cruddur'")
+    return sql_value(
+               "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+               "AND application_name = 'cruddur'")
            == "6";
   })) << "the requests never reached the database";
 

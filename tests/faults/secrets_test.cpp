@@ -62,15 +62,16 @@ TEST_F(SecretsTest, TheSearchFindsASecretThatAProcessPrints) {
   ChildProcess printer({"/bin/sh", "-c", R"(printf 'connecting with %s\n' "$CANARY" >&2)"},
                        {{"CANARY", secret.value}}, dir_ / "printer.log");
   ASSERT_EQ(printer.wait_exit(30s), std::optional<int>(0));
-  auto printed = run_process({"/bin/sh", "-c", R"(printf '%s' "$CANARY")"},
-                             {{"CANARY", secret.value}});
+  auto printed =
+      run_process({"/bin/sh", "-c", R"(printf '%s' "$CANARY")"}, {{"CANARY", secret.value}});
   std::vector<Captured> outputs{{"printer log", printer.log()}, {"printer stdout", printed.out}};
   EXPECT_EQ(leaks(outputs, {secret}).size(), 2u) << joined(leaks(outputs, {secret}));
 }
 
 TEST_F(SecretsTest, NoPasswordTokenOrKeyInAnyLogOrOutput) {
   auto token = dev_bearer("andrewbrown").substr(7);
-  auto forged = token.substr(0, token.size() - 4) + (token.substr(token.size() - 4) == "AAAA" ? "BBBB" : "AAAA");
+  auto forged = token.substr(0, token.size() - 4)
+                + (token.substr(token.size() - 4) == "AAAA" ? "BBBB" : "AAAA");
   auto signature = token.substr(token.rfind('.') + 1);
   const std::string momento_key = "momento-key-" + cluster_password();
   const std::string aws_secret = "aws-secret-" + cluster_password();
@@ -92,8 +93,9 @@ TEST_F(SecretsTest, NoPasswordTokenOrKeyInAnyLogOrOutput) {
                               {"AWS_ACCESS_KEY_ID", "AKIDSECRETSTEST"}});
   HttpClient client(server.port);
   auto create = [&](const std::string& bearer) {
-    return client.post("/api/activities", R"({"message":"secret test","ttl":"1-day"})",
-                       "Bearer " + bearer).status;
+    return client
+        .post("/api/activities", R"({"message":"secret test","ttl":"1-day"})", "Bearer " + bearer)
+        .status;
   };
   EXPECT_EQ(client.get("/api/activities/home", "Bearer " + token).status, 200u);
   EXPECT_EQ(create(token), 200u);
