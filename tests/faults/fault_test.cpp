@@ -63,9 +63,10 @@ class FaultsTest : public FaultTest {
     return sql_value("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'cruddur'");
   }
 
-  // A gauge or counter of /metrics without labels.
-  double metric(const std::string& name) {
-    auto text = http().get("/metrics").body;
+  // A gauge or counter without labels from the /metrics of `client`'s server (default: SetUp's).
+  double metric(const std::string& name) { return metric(http(), name); }
+  static double metric(const HttpClient& client, const std::string& name) {
+    auto text = client.get("/metrics").body;
     auto at = text.find("\n" + name + " ");
     if (at == std::string::npos) return -1;
     return std::stod(text.substr(at + name.size() + 2));
@@ -126,8 +127,9 @@ TEST_F(FaultsTest, SlowDatabaseAnswersBounded504AndRecovers) {
       start_server({{"DB_STATEMENT_TIMEOUT_MS", std::to_string(kStatementTimeout.count())}});
   extra_servers_.push_back(std::move(slow.process));
   HttpClient client(slow.port);
-  // As many clients as connections: a statement queued behind another on one connection would
-  // wait for that one first.
+  // As many clients as connections, all connected: a statement queued behind another on one
+  // connection would wait for that one first.
+  ASSERT_TRUE(eventually([&] { return metric(client, "cruddur_db_pool_idle") == 4.0; }));
   Load load(slow.port, dev_bearer("andrewbrown"), kWorkers);
   ASSERT_TRUE(load.wait_for_more_ok(10, kGenerous)) << "the load never got going";
 
@@ -197,7 +199,11 @@ TEST_F(FaultsTest, SigtermUnderLoadFinishesRequestsInFlightAndExitsZero) {
   // A connection per request: every request below gets its own backend.
   auto slow = start_server({{"DB_STATEMENT_TIMEOUT_MS", "120000"}, {"DB_POOL_SIZE", "8"}});
   HttpClient client(slow.port);
+  ASSERT_TRUE(eventually([&] { return metric(client, "cruddur_db_pool_idle") == 8.0; }))
+      << "the pool never had its 8 connections ready";
   auto bearer = dev_bearer("andrewbrown");
+  // Declared before the lock, so that an early return releases the lock before waiting for them.
+  std::vector<std::future<HttpReply>> in_flight;
   Load load(slow.port, bearer, 2);
   ASSERT_TRUE(load.wait_for_more_ok(10, kGenerous)) << "the load never got going";
 
@@ -206,7 +212,6 @@ TEST_F(FaultsTest, SigtermUnderLoadFinishesRequestsInFlightAndExitsZero) {
   auto locker = connect();
   locker.exec("BEGIN");
   locker.exec("LOCK TABLE activities IN ACCESS EXCLUSIVE MODE");
-  std::vector<std::future<HttpReply>> in_flight;
   for (int i = 0; i < 4; ++i) {
     in_flight.push_back(std::async(std::launch::async, [&client, &bearer, i] {
       if (i % 2 == 0) return client.get("/api/activities/home");
