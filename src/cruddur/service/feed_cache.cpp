@@ -1,0 +1,73 @@
+// The feed cache's keys and invalidation map: which cached responses each write changes.
+#include "cruddur/service/feed_cache.hpp"
+
+#include <utility>
+#include <vector>
+
+#include "cruddur/cache/cache_aside.hpp"
+
+namespace cruddur::service {
+namespace {
+
+// `v1:` lets a release that changes a response's shape start from an empty namespace in a shared
+// cache.
+constexpr const char* kHomeKey = "v1:home";
+
+std::string profile_key(const std::string& handle) {
+  return "v1:profile:" + handle;
+}
+
+// The uuid (fixed length) comes last, so a handle containing ':' cannot make two keys collide.
+std::string show_key(const std::string& handle, const std::string& uuid) {
+  return "v1:show:" + handle + ":" + uuid;
+}
+
+}  // namespace
+
+FeedCache::FeedCache(cache::CacheAside& feeds, std::chrono::seconds ttl)
+    : feeds_(feeds), ttl_(ttl) {}
+
+// Keys are named locals, not temporaries inside co_await (g++ 12 may destroy those twice).
+asio::awaitable<std::string> FeedCache::home(Loader load) {
+  std::string key = kHomeKey;
+  co_return co_await feeds_.get_or_load(std::move(key), ttl_, std::move(load));
+}
+
+asio::awaitable<std::string> FeedCache::profile(const std::string& handle, Loader load) {
+  auto key = profile_key(handle);
+  co_return co_await feeds_.get_or_load(std::move(key), ttl_, std::move(load));
+}
+
+asio::awaitable<std::string> FeedCache::show(const std::string& handle, const std::string& uuid,
+                                             Loader load) {
+  auto key = show_key(handle, uuid);
+  co_return co_await feeds_.get_or_load(std::move(key), ttl_, std::move(load));
+}
+
+asio::awaitable<void> FeedCache::created(const std::string& author) {
+  std::vector<std::string> keys;  // not a braced list: g++ 12 miscompiles those in coroutines
+  keys.emplace_back(kHomeKey);
+  keys.push_back(profile_key(author));
+  co_await feeds_.invalidate(std::move(keys));
+}
+
+asio::awaitable<void> FeedCache::replied(const ReplyChange& change) {
+  std::vector<std::string> keys;
+  keys.emplace_back(kHomeKey);
+  keys.push_back(show_key(change.parent_author, change.parent_uuid));
+  keys.push_back(profile_key(change.author));
+  if (change.parent_author != change.author) keys.push_back(profile_key(change.parent_author));
+  if (change.grandparent_uuid && change.grandparent_author) {
+    keys.push_back(show_key(*change.grandparent_author, *change.grandparent_uuid));
+  }
+  co_await feeds_.invalidate(std::move(keys));
+}
+
+asio::awaitable<void> FeedCache::profile_updated(const std::string& handle) {
+  std::vector<std::string> keys;
+  keys.push_back(profile_key(handle));
+  keys.emplace_back(kHomeKey);
+  co_await feeds_.invalidate(std::move(keys));
+}
+
+}  // namespace cruddur::service
