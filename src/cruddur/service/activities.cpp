@@ -108,11 +108,15 @@ std::optional<Cursor> decode_cursor(const std::string& text) {
   return cursor;
 }
 
-// The string value of the last `"key":"…"` in a JSON array built by Postgres. Keys are fixed
-// column names and values are escaped, so the text `"key":"` can only be a key.
-std::optional<std::string> last_string_value(std::string_view json, std::string_view key) {
-  auto needle = fmt::format("\"{}\":\"", key);
-  auto at = json.rfind(needle);
+// The string value of the last `"key":"…"` in a JSON array built by Postgres, `needle` being
+// `"key":"`. Keys are fixed column names and values are escaped, so it can only be a key.
+// (The needle is a constant: this runs on every cached hit of the home feed.)
+std::optional<std::string> last_string_value(std::string_view json, std::string_view needle) {
+  // Backwards over the quotes only: string_view::rfind(needle) compares at every position.
+  auto at = json.rfind('"');
+  while (at != std::string_view::npos && json.substr(at, needle.size()) != needle) {
+    at = at == 0 ? std::string_view::npos : json.rfind('"', at - 1);
+  }
   if (at == std::string_view::npos) return std::nullopt;
   auto start = at + needle.size();
   auto end = json.find('"', start);
@@ -158,8 +162,8 @@ FeedPage make_page(std::string json, unsigned limit) {
   FeedPage page;
   page.limit = limit;
   if (count_rows(json) == limit) {
-    auto created_at = last_string_value(json, "created_at");
-    auto uuid = last_string_value(json, "uuid");
+    auto created_at = last_string_value(json, R"("created_at":")");
+    auto uuid = last_string_value(json, R"("uuid":")");
     if (created_at && uuid) page.next = encode_cursor(Cursor{*created_at, *uuid});
   }
   page.json = std::move(json);
@@ -174,6 +178,11 @@ void require_valid(const std::vector<std::string>& errors) {
 // request that started it (other requests may be waiting on the same load).
 asio::awaitable<std::string> query_home(db::Pool& pool, db::StatementId home, db::Params params) {
   co_return co_await pool.query_json_array(home, std::move(params));
+}
+
+asio::awaitable<std::string> query_first_home_page(db::Pool& pool, db::StatementId home) {
+  db::Params params{std::to_string(kDefaultLimit), std::nullopt, std::nullopt};
+  co_return co_await query_home(pool, home, std::move(params));
 }
 
 asio::awaitable<std::string> query_profile(db::Pool& pool, db::StatementId profile,
@@ -229,18 +238,17 @@ Activities::Activities(db::Pool& pool, const db::Catalog& catalog, FeedCache& fe
 asio::awaitable<FeedPage> Activities::home(const PageRequest& page) {
   std::vector<std::string> errors;
   auto limit = parse_limit(page.limit, errors);
+  if (errors.empty() && limit == kDefaultLimit && !page.before) {
+    // The same for every caller (the feed is not personalised), so one cached copy serves all;
+    // the Link cursor is recomputed from the JSON exactly as on a miss.
+    FeedCache::Loader load = [this] { return query_first_home_page(pool_, home_); };
+    auto json = co_await feeds_.home(std::move(load));
+    co_return make_page(std::move(json), limit);
+  }
   auto params = cursor_params(page.before, errors);
   require_valid(errors);
   params.insert(params.begin(), std::to_string(limit));
-  std::string json;
-  if (limit == kDefaultLimit && !page.before) {
-    // The same for every caller (the feed is not personalised), so one cached copy serves all;
-    // the Link cursor is recomputed from the JSON exactly as on a miss.
-    FeedCache::Loader load = [this, params] { return query_home(pool_, home_, params); };
-    json = co_await feeds_.home(std::move(load));
-  } else {
-    json = co_await query_home(pool_, home_, std::move(params));
-  }
+  auto json = co_await query_home(pool_, home_, std::move(params));
   co_return make_page(std::move(json), limit);
 }
 

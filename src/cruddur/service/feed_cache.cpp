@@ -27,21 +27,19 @@ std::string show_key(const std::string& handle, const std::string& uuid) {
 FeedCache::FeedCache(cache::CacheAside& feeds, std::chrono::seconds ttl)
     : feeds_(feeds), ttl_(ttl) {}
 
-// Keys are named locals, not temporaries inside co_await (g++ 12 may destroy those twice).
+// The reads are plain functions handing back CacheAside's awaitable (whose frame owns the key
+// and the loader): one coroutine frame less on every cached hit.
 asio::awaitable<std::string> FeedCache::home(Loader load) {
-  std::string key = kHomeKey;
-  co_return co_await feeds_.get_or_load(std::move(key), ttl_, std::move(load));
+  return feeds_.get_or_load(kHomeKey, ttl_, std::move(load));
 }
 
 asio::awaitable<std::string> FeedCache::profile(const std::string& handle, Loader load) {
-  auto key = profile_key(handle);
-  co_return co_await feeds_.get_or_load(std::move(key), ttl_, std::move(load));
+  return feeds_.get_or_load(profile_key(handle), ttl_, std::move(load));
 }
 
 asio::awaitable<std::string> FeedCache::show(const std::string& handle, const std::string& uuid,
                                              Loader load) {
-  auto key = show_key(handle, uuid);
-  co_return co_await feeds_.get_or_load(std::move(key), ttl_, std::move(load));
+  return feeds_.get_or_load(show_key(handle, uuid), ttl_, std::move(load));
 }
 
 asio::awaitable<void> FeedCache::created(const std::string& author) {
