@@ -7,7 +7,10 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <map>
 #include <mutex>
+#include <shared_mutex>
+#include <tuple>
 
 namespace cruddur::http {
 
@@ -29,6 +32,34 @@ struct Metrics::Impl {
   };
   std::vector<Gauges> sources;
   std::mutex scrape_mutex;  // serialises gauge updates during concurrent scrapes
+
+  // The series of every (route, method, status) seen so far: found without allocating, where
+  // prometheus-cpp's Family::Add builds a label map on every call. Series live as long as the
+  // registry (never removed).
+  struct Series {
+    prometheus::Counter* requests = nullptr;
+    prometheus::Histogram* latency = nullptr;
+  };
+  std::map<std::tuple<std::string, std::string, unsigned>, Series, std::less<>> series;
+  std::shared_mutex series_mutex;
+
+  Series series_of(std::string_view route, std::string_view method, unsigned status) {
+    auto key = std::make_tuple(route, method, status);
+    {
+      std::shared_lock lock(series_mutex);
+      if (auto found = series.find(key); found != series.end()) return found->second;
+    }
+    static const prometheus::Histogram::BucketBoundaries kBuckets{
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+    std::string route_label(route);
+    Series made{&requests.Add({{"route", route_label},
+                               {"method", std::string(method)},
+                               {"status", std::to_string(status)}}),
+                &latency.Add({{"route", route_label}}, kBuckets)};
+    std::unique_lock lock(series_mutex);
+    series.emplace(std::make_tuple(route_label, std::string(method), status), made);
+    return made;
+  }
 };
 
 Metrics::Metrics() : impl_(std::make_unique<Impl>()) {}
@@ -36,15 +67,9 @@ Metrics::~Metrics() = default;
 
 void Metrics::observe(std::string_view route, std::string_view method, unsigned status,
                       std::chrono::duration<double> elapsed) {
-  std::string route_label = route.empty() ? "unmatched" : std::string(route);
-  impl_->requests
-      .Add({{"route", route_label},
-            {"method", std::string(method)},
-            {"status", std::to_string(status)}})
-      .Increment();
-  static const prometheus::Histogram::BucketBoundaries kBuckets{
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
-  impl_->latency.Add({{"route", route_label}}, kBuckets).Observe(elapsed.count());
+  auto series = impl_->series_of(route.empty() ? "unmatched" : route, method, status);
+  series.requests->Increment();
+  series.latency->Observe(elapsed.count());
 }
 
 void Metrics::add_source(std::string help, Source source) {
