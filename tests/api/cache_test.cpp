@@ -50,6 +50,13 @@ std::vector<std::pair<std::string, std::string>> stable_headers(const HttpReply&
   return out;
 }
 
+// The `before` cursor of the Link header, empty when there is none.
+std::string next_cursor(const HttpReply& reply) {
+  auto link = reply.header("Link");
+  auto at = link.find("before=");
+  return at == std::string::npos ? std::string() : link.substr(at + 7, link.find('>') - at - 7);
+}
+
 std::string redis_url(const OwnRedis& redis) {
   return std::string("redis://:") + kRedisPassword + "@127.0.0.1:" + std::to_string(redis.port())
          + "/0";
@@ -297,10 +304,14 @@ TEST_F(CacheApiTest, MomentoThroughItsHttpApiCachesInvalidatesAndFailsOpen) {
                                               {"MOMENTO_API_KEY", kMomentoToken},
                                               {"MOMENTO_ENDPOINT", momento.base_url()},
                                               {"CACHE_TTL_SECONDS", "90"}};
+  seed_full_page();
   restart_server(settings);
   auto other = second_server(settings);
   warm(http(), "/api/activities/home");
-  EXPECT_EQ(momento.stored("feeds", "v1:home"), http().get("/api/activities/home").body);
+  auto cached = http().get("/api/activities/home");
+  ASSERT_FALSE(next_cursor(cached).empty());
+  EXPECT_EQ(momento.stored("feeds", "v1:home"), next_cursor(cached) + "\n" + cached.body)
+      << "the home page is stored as its Link cursor, a newline, then the JSON";
   EXPECT_EQ(momento.ttl_of("feeds", "v1:home"), 90) << "CACHE_TTL_SECONDS, in seconds";
   expect_writes_visible(http(), other, "through momento");
 

@@ -170,6 +170,27 @@ FeedPage make_page(std::string json, unsigned limit) {
   return page;
 }
 
+// The cached form of the first home page: its Link cursor (empty when the page is not full), a
+// newline, then the JSON. A cursor is base64url, so the first newline ends it. Computed once per
+// load, so that a cached hit does no scanning.
+std::string to_cached_page(const FeedPage& page) {
+  std::string value;
+  value.reserve(page.json.size() + 128);
+  value.append(page.next.value_or("")).append("\n").append(page.json);
+  return value;
+}
+
+FeedPage from_cached_page(std::string value, unsigned limit) {
+  auto newline = value.find('\n');
+  if (newline == std::string::npos) return make_page(std::move(value), limit);
+  FeedPage page;
+  page.limit = limit;
+  if (newline > 0) page.next = value.substr(0, newline);
+  value.erase(0, newline + 1);
+  page.json = std::move(value);
+  return page;
+}
+
 void require_valid(const std::vector<std::string>& errors) {
   if (!errors.empty()) throw ValidationError(errors);
 }
@@ -180,9 +201,11 @@ asio::awaitable<std::string> query_home(db::Pool& pool, db::StatementId home, db
   co_return co_await pool.query_json_array(home, std::move(params));
 }
 
-asio::awaitable<std::string> query_first_home_page(db::Pool& pool, db::StatementId home) {
+asio::awaitable<std::string> load_first_home_page(db::Pool& pool, db::StatementId home) {
   db::Params params{std::to_string(kDefaultLimit), std::nullopt, std::nullopt};
-  co_return co_await query_home(pool, home, std::move(params));
+  auto json = co_await query_home(pool, home, std::move(params));
+  auto page = make_page(std::move(json), kDefaultLimit);  // named: g++ 12 and temporaries
+  co_return to_cached_page(page);
 }
 
 asio::awaitable<std::string> query_profile(db::Pool& pool, db::StatementId profile,
@@ -240,10 +263,10 @@ asio::awaitable<FeedPage> Activities::home(const PageRequest& page) {
   auto limit = parse_limit(page.limit, errors);
   if (errors.empty() && limit == kDefaultLimit && !page.before) {
     // The same for every caller (the feed is not personalised), so one cached copy serves all;
-    // the Link cursor is recomputed from the JSON exactly as on a miss.
-    FeedCache::Loader load = [this] { return query_first_home_page(pool_, home_); };
-    auto json = co_await feeds_.home(std::move(load));
-    co_return make_page(std::move(json), limit);
+    // it holds the Link cursor computed when it was loaded.
+    FeedCache::Loader load = [this] { return load_first_home_page(pool_, home_); };
+    auto value = co_await feeds_.home(std::move(load));
+    co_return from_cached_page(std::move(value), limit);
   }
   auto params = cursor_params(page.before, errors);
   require_valid(errors);
