@@ -111,9 +111,9 @@ class CacheApiTest : public ApiTest {
     for (const auto& target : {home, mine, alt, parent_show}) warm(reader, target);
     auto replies_before = get_json(reader, parent_show).at("activity").at("replies_count");
 
-    auto created = writer.post("/api/activities",
-                               json{{"message", "crud " + label}, {"ttl", "1-day"}}.dump(),
-                               moto_bearer());
+    auto created =
+        writer.post("/api/activities", json{{"message", "crud " + label}, {"ttl", "1-day"}}.dump(),
+                    moto_bearer());
     ASSERT_EQ(created.status, 200u) << created.body;
     auto created_uuid = created.json().at("uuid");
     EXPECT_EQ(get_json(reader, home).at(0).at("uuid"), created_uuid) << "home after a create";
@@ -265,8 +265,9 @@ TEST_F(CacheApiTest, AHungOrDeadRedisNeverFailsOrSlowsReadsAndWritesAre503ButSav
   OwnRedis redis(kRedisPassword);
   restart_server({{"CACHE_URL", redis_url(redis)}});
   std::map<std::string, std::string> expected;
-  for (const auto& target : {std::string("/api/activities/home"), std::string("/api/activities/@altbrown"),
-                             show_target("altbrown", kSeedAlt)}) {
+  for (const auto& target :
+       {std::string("/api/activities/home"), std::string("/api/activities/@altbrown"),
+        show_target("altbrown", kSeedAlt)}) {
     warm(http(), target);
     expected[target] = http().get(target).body;
   }
@@ -292,8 +293,8 @@ TEST_F(CacheApiTest, AHungOrDeadRedisNeverFailsOrSlowsReadsAndWritesAre503ButSav
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_GT(metric(http(), "cruddur_cache_hits_total"), hits) << "the cache came back";
-  auto created = http().post("/api/activities", R"({"message":"redis is back","ttl":"1-day"})",
-                             moto_bearer());
+  auto created =
+      http().post("/api/activities", R"({"message":"redis is back","ttl":"1-day"})", moto_bearer());
   EXPECT_EQ(created.status, 200u) << created.body;
   expect_secret_not_logged(kRedisPassword);
 }
@@ -325,8 +326,8 @@ TEST_F(CacheApiTest, MomentoThroughItsHttpApiCachesInvalidatesAndFailsOpen) {
   momento.force_status(std::nullopt);
   warm(http(), "/api/activities/home");
   EXPECT_NE(momento.stored("feeds", "v1:home"), std::nullopt);
-  auto created =
-      http().post("/api/activities", R"({"message":"momento is back","ttl":"1-day"})", moto_bearer());
+  auto created = http().post("/api/activities", R"({"message":"momento is back","ttl":"1-day"})",
+                             moto_bearer());
   EXPECT_EQ(created.status, 200u) << created.body;
   EXPECT_EQ(momento.stored("feeds", "v1:home"), std::nullopt) << "deleted by the create";
   expect_secret_not_logged(kMomentoToken);

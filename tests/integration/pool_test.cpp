@@ -377,7 +377,9 @@ TEST_F(PgTest, WritesReportTypedErrorsAndAffectedRows) {
       },
       "check_violation"));
   EXPECT_TRUE(throws_code<DataError>(
-      [&] { run(pool.execute_returning(id("activities/create"), {"MOCK-londo", "hi", "soon"})); },
+      [&] {
+        run(pool.execute_returning(id("activities/create"), {"MOCK-londo", "hi", "soon"}));
+      },
       "data_error"));
   auto created =
       run(pool.execute_returning(id("activities/create"), {"MOCK-londo", "hello", "1 day"}));
@@ -385,9 +387,8 @@ TEST_F(PgTest, WritesReportTypedErrorsAndAffectedRows) {
   ASSERT_EQ(created.rows.size(), 1U);
   EXPECT_EQ(nlohmann::json::parse(created.rows[0][0].value())["message"], "hello");
   EXPECT_EQ(created.rows[0][1], "londo");
-  EXPECT_TRUE(
-      run(pool.execute_returning(id("activities/create"), {"MOCK-nobody", "hi", "1 day"}))
-          .rows.empty());
+  EXPECT_TRUE(run(pool.execute_returning(id("activities/create"), {"MOCK-nobody", "hi", "1 day"}))
+                  .rows.empty());
   EXPECT_TRUE(throws_code<Error>([&] { run(pool.query_json_array(id("users/short"), {"x"})); },
                                  "catalog_misuse"));
   EXPECT_TRUE(throws_code<Error>([&] { run(pool.query_json_object(id("users/short"), {})); },
@@ -424,9 +425,10 @@ TEST_F(PgTest, WritesReturnWhatTheFeedCacheInvalidates) {
   EXPECT_EQ(nested.rows[0][3], "londo");
   EXPECT_EQ(nested.rows[0][4], parent_uuid);
   EXPECT_EQ(nested.rows[0][5], "altbrown");
-  EXPECT_TRUE(run(pool.execute_returning(id("activities/reply"),
-                                         {"MOCK-londo", "0a7c5d84-7d1e-4b8e-8f0e-5e1d2c3bffff", "x"}))
-                  .rows.empty());
+  EXPECT_TRUE(
+      run(pool.execute_returning(id("activities/reply"),
+                                 {"MOCK-londo", "0a7c5d84-7d1e-4b8e-8f0e-5e1d2c3bffff", "x"}))
+          .rows.empty());
 
   auto updated =
       run(pool.execute_returning(id("users/update_profile"), {"MOCK-londo", "bio", "Londo M"}));
@@ -436,8 +438,8 @@ TEST_F(PgTest, WritesReturnWhatTheFeedCacheInvalidates) {
   auto profile = nlohmann::json::parse(updated.rows[0][0].value());
   EXPECT_EQ(profile.at("display_name"), "Londo M");
   EXPECT_EQ(profile.size(), 3U) << profile;
-  EXPECT_TRUE(
-      run(pool.execute_returning(id("users/update_profile"), {"MOCK-nobody", "b", "N"})).rows.empty());
+  EXPECT_TRUE(run(pool.execute_returning(id("users/update_profile"), {"MOCK-nobody", "b", "N"}))
+                  .rows.empty());
 }
 
 }  // namespace

@@ -25,15 +25,16 @@ struct ReplyChange {
 };
 
 /// The cached read responses and what each write invalidates (docs/cache.md); the keys are made
-/// here only. Reads go through cache-aside with single-flight and `ttl`; the value is the JSON
-/// text Postgres built, stored and returned untouched. Handles are used exactly as given: the SQL
+/// here only. Reads go through cache-aside with single-flight and `ttl`; the value is whatever the
+/// loader returned (the JSON Postgres built; for home, with its cursor), stored and returned
+/// untouched. Handles are used exactly as given: the SQL
 /// matches them case-sensitively, so the one spelling that finds a user is the one writes use.
 /// Invalidations run after the write has committed and before it is acknowledged; they throw
 /// cache::CacheError("cache_invalidation_failed") when a shared cache could not be cleared.
 /// Thread-safe; `feeds` must outlive it.
 class FeedCache {
  public:
-  /// Produces the response's JSON on a miss; its exceptions reach the caller, nothing is cached.
+  /// Produces the value on a miss; its exceptions reach the caller, and nothing is cached.
   using Loader = std::function<asio::awaitable<std::string>()>;
 
   FeedCache(cache::CacheAside& feeds, std::chrono::seconds ttl);

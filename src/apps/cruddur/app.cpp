@@ -124,9 +124,9 @@ int serve(const core::Config& config, bool prod) {
     return pipeline.handle(std::move(request));
   });
   server.start();
-  spdlog::info("listening on http://{}:{} with {} thread(s); database {}{}; cache {}",
-               config.host, server.port(), threads, db::ConnInfo(url).display(),
-               prod ? " (production)" : "", cache.backend());
+  spdlog::info("listening on http://{}:{} with {} thread(s); database {}{}; cache {}", config.host,
+               server.port(), threads, db::ConnInfo(url).display(), prod ? " (production)" : "",
+               cache.backend());
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {

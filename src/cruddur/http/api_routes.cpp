@@ -1,7 +1,6 @@
 // The Cruddur API routes: thin adapters from requests to services and back.
 #include "cruddur/http/api_routes.hpp"
 
-
 #include "cruddur/http/router.hpp"
 #include "cruddur/service/activities.hpp"
 #include "cruddur/service/authenticator.hpp"
@@ -38,9 +37,9 @@ void add_api_routes(Router& router, ApiServices services) {
     auto response = ok(std::move(page.json));
     if (page.next) {
       // Concatenated, not formatted: this runs on every cached hit of the first page.
-      response.headers.emplace_back("Link", "</api/activities/home?limit="
-                                                + std::to_string(page.limit) + "&before="
-                                                + *page.next + ">; rel=\"next\"");
+      response.headers.emplace_back("Link",
+                                    "</api/activities/home?limit=" + std::to_string(page.limit)
+                                        + "&before=" + *page.next + ">; rel=\"next\"");
     }
     co_return response;
   });
