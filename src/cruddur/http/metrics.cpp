@@ -40,11 +40,25 @@ struct Metrics::Impl {
     prometheus::Counter* requests = nullptr;
     prometheus::Histogram* latency = nullptr;
   };
-  std::map<std::tuple<std::string, std::string, unsigned>, Series, std::less<>> series;
+  using Labels = std::tuple<std::string_view, std::string_view, unsigned>;
+  using StoredLabels = std::tuple<std::string, std::string, unsigned>;
+  // Orders stored labels and looked-up views alike (lookups allocate nothing).
+  struct LabelOrder {
+    using is_transparent = void;
+    static Labels view(const Labels& labels) { return labels; }
+    static Labels view(const StoredLabels& labels) {
+      return {std::get<0>(labels), std::get<1>(labels), std::get<2>(labels)};
+    }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return view(a) < view(b);
+    }
+  };
+  std::map<StoredLabels, Series, LabelOrder> series;
   std::shared_mutex series_mutex;
 
   Series series_of(std::string_view route, std::string_view method, unsigned status) {
-    auto key = std::make_tuple(route, method, status);
+    Labels key{route, method, status};
     {
       std::shared_lock lock(series_mutex);
       if (auto found = series.find(key); found != series.end()) return found->second;
@@ -57,7 +71,7 @@ struct Metrics::Impl {
                                {"status", std::to_string(status)}}),
                 &latency.Add({{"route", route_label}}, kBuckets)};
     std::unique_lock lock(series_mutex);
-    series.emplace(std::make_tuple(route_label, std::string(method), status), made);
+    series.emplace(StoredLabels{route_label, std::string(method), status}, made);
     return made;
   }
 };
