@@ -30,6 +30,13 @@ class ServerTest : public ::testing::Test {
     options.port = 0;
     options.read_timeout = std::chrono::seconds(2);
     cruddur::http::add_operational_routes(router_, metrics_);
+    router_.add("GET", "/nothing",
+                [](cruddur::http::RequestContext&) -> asio::awaitable<cruddur::http::HttpResponse> {
+                  cruddur::http::HttpResponse response{204, "text/plain", {}, ""};
+                  response.headers.emplace_back("X-Split", "a\r\nSet-Cookie: injected=1");
+                  response.headers.emplace_back("X-Kept", "yes");
+                  co_return response;
+                });
     server_ = std::make_unique<cruddur::http::Server>(
         io_, options,
         [this](cruddur::http::HttpRequest request) { return pipeline_.handle(std::move(request)); },
@@ -99,6 +106,19 @@ TEST_F(ServerTest, OversizedBodyIs413AndClosed) {
   auto response = exchange(socket, request);
   EXPECT_EQ(response.result_int(), 413);
   EXPECT_FALSE(response.keep_alive());
+}
+
+// The server writes responses itself (not Beast's serializer): a 204 has no body and no
+// Content-Length, and a field that would split the response is dropped, the others kept.
+TEST_F(ServerTest, NoContentHasNoLengthAndFieldsCannotSplitTheResponse) {
+  auto socket = connect();
+  auto answer = raw_exchange(socket,
+                             "GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 204 No Content\r\n", 0), 0u) << answer;
+  EXPECT_EQ(answer.find("Content-Length"), std::string::npos) << answer;
+  EXPECT_EQ(answer.find("injected"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("X-Kept: yes\r\n"), std::string::npos) << answer;
+  EXPECT_EQ(answer.substr(answer.size() - 4), "\r\n\r\n") << answer;
 }
 
 // A browser can read a refusal only with CORS headers; like every answer it has a request id and

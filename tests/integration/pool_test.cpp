@@ -372,23 +372,74 @@ TEST_F(PgTest, WritesReportTypedErrorsAndAffectedRows) {
       "unique_violation"));
   EXPECT_TRUE(throws_code<CheckViolation>(
       [&] {
-        run(pool.query_value(id("activities/create"),
-                             {"MOCK-londo", std::string(281, 'x'), "1 day"}));
+        run(pool.execute_returning(id("activities/create"),
+                                   {"MOCK-londo", std::string(281, 'x'), "1 day"}));
       },
       "check_violation"));
   EXPECT_TRUE(throws_code<DataError>(
-      [&] { run(pool.query_value(id("activities/create"), {"MOCK-londo", "hi", "soon"})); },
+      [&] {
+        run(pool.execute_returning(id("activities/create"), {"MOCK-londo", "hi", "soon"}));
+      },
       "data_error"));
-  auto created = run(pool.query_value(id("activities/create"), {"MOCK-londo", "hello", "1 day"}));
-  ASSERT_TRUE(created.has_value());
-  EXPECT_EQ(nlohmann::json::parse(*created)["message"], "hello");
-  EXPECT_FALSE(run(pool.query_value(id("activities/create"), {"MOCK-nobody", "hi", "1 day"})));
+  auto created =
+      run(pool.execute_returning(id("activities/create"), {"MOCK-londo", "hello", "1 day"}));
+  EXPECT_EQ(created.columns, (std::vector<std::string>{"activity", "handle"}));
+  ASSERT_EQ(created.rows.size(), 1U);
+  EXPECT_EQ(nlohmann::json::parse(created.rows[0][0].value())["message"], "hello");
+  EXPECT_EQ(created.rows[0][1], "londo");
+  EXPECT_TRUE(run(pool.execute_returning(id("activities/create"), {"MOCK-nobody", "hi", "1 day"}))
+                  .rows.empty());
   EXPECT_TRUE(throws_code<Error>([&] { run(pool.query_json_array(id("users/short"), {"x"})); },
                                  "catalog_misuse"));
   EXPECT_TRUE(throws_code<Error>([&] { run(pool.query_json_object(id("users/short"), {})); },
                                  "catalog_misuse"));
   auto stats = settled(pool);
   EXPECT_EQ(stats.reconnects, 0U) << "SQL errors leave the connection usable";
+}
+
+TEST_F(PgTest, WritesReturnWhatTheFeedCacheInvalidates) {
+  auto& pool = make_pool(options(2));
+  auto json_uuid = [](const RowSet& rows) {
+    return nlohmann::json::parse(rows.rows.at(0).at(0).value()).at("uuid").get<std::string>();
+  };
+  auto parent =
+      run(pool.execute_returning(id("activities/create"), {"MOCK-altbrown", "parent", "1 day"}));
+  auto parent_uuid = json_uuid(parent);
+  auto reply =
+      run(pool.execute_returning(id("activities/reply"), {"MOCK-londo", parent_uuid, "child"}));
+  EXPECT_EQ(reply.columns,
+            (std::vector<std::string>{"activity", "handle", "parent_uuid", "parent_handle",
+                                      "grandparent_uuid", "grandparent_handle"}));
+  ASSERT_EQ(reply.rows.size(), 1U);
+  EXPECT_EQ(reply.rows[0][1], "londo");
+  EXPECT_EQ(reply.rows[0][2], parent_uuid);
+  EXPECT_EQ(reply.rows[0][3], "altbrown");
+  EXPECT_EQ(reply.rows[0][4], std::nullopt) << "the parent is not a reply";
+  EXPECT_EQ(reply.rows[0][5], std::nullopt);
+  auto child_uuid = json_uuid(reply);
+  auto nested =
+      run(pool.execute_returning(id("activities/reply"), {"MOCK-bayko", child_uuid, "grandchild"}));
+  ASSERT_EQ(nested.rows.size(), 1U);
+  EXPECT_EQ(nested.rows[0][1], "bayko");
+  EXPECT_EQ(nested.rows[0][2], child_uuid);
+  EXPECT_EQ(nested.rows[0][3], "londo");
+  EXPECT_EQ(nested.rows[0][4], parent_uuid);
+  EXPECT_EQ(nested.rows[0][5], "altbrown");
+  EXPECT_TRUE(
+      run(pool.execute_returning(id("activities/reply"),
+                                 {"MOCK-londo", "0a7c5d84-7d1e-4b8e-8f0e-5e1d2c3bffff", "x"}))
+          .rows.empty());
+
+  auto updated =
+      run(pool.execute_returning(id("users/update_profile"), {"MOCK-londo", "bio", "Londo M"}));
+  EXPECT_EQ(updated.columns, (std::vector<std::string>{"profile", "handle"}));
+  ASSERT_EQ(updated.rows.size(), 1U);
+  EXPECT_EQ(updated.rows[0][1], "londo");
+  auto profile = nlohmann::json::parse(updated.rows[0][0].value());
+  EXPECT_EQ(profile.at("display_name"), "Londo M");
+  EXPECT_EQ(profile.size(), 3U) << profile;
+  EXPECT_TRUE(run(pool.execute_returning(id("users/update_profile"), {"MOCK-nobody", "b", "N"}))
+                  .rows.empty());
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
--- activities/create: a crud by the caller, expiring after the given interval; the new activity as
--- a JSON object with the feed's fields (no row when the caller has no users row).
--- A value, not an object: the JSON is built here because data-modifying CTEs must stay top level.
--- returns: value
+-- activities/create: a crud by the caller, expiring after the given interval. One row: the new
+-- activity as a JSON object with the feed's fields, and the author's handle (for the feed cache's
+-- invalidation); no row when the caller has no users row.
+-- The JSON is built here because data-modifying CTEs must stay top level.
+-- returns: rows
 -- $1: text cognito_user_id — the caller (token `sub`)
 -- $2: text message
 -- $3: interval ttl — e.g. '7 days'
@@ -12,7 +13,7 @@ WITH me AS (
   SELECT me.uuid, $2::text, now() + $3::interval FROM me
   RETURNING *
 )
-SELECT row_to_json(a)::text
+SELECT row_to_json(a)::text AS activity, a.handle
 FROM (
   SELECT i.uuid, me.display_name, me.handle, i.message, i.replies_count, i.reposts_count,
          i.likes_count, i.reply_to_activity_uuid, i.expires_at, i.created_at

@@ -1,7 +1,10 @@
 -- activities/reply: the caller's reply to a live activity, and the parent's replies_count bumped
--- in the same statement (one transaction). The reply as a JSON object; no row when the parent is
--- missing or expired, or the caller has no users row (then nothing is changed).
--- returns: value
+-- in the same statement (one transaction). No row when the parent is missing or expired, or the
+-- caller has no users row (then nothing is changed). One row otherwise: the reply as a JSON
+-- object, and what the feed cache must invalidate: the reply's author, the parent and its author,
+-- and the parent's own parent and its author when the parent is itself a reply (NULL otherwise;
+-- its show page lists the parent with its replies_count).
+-- returns: rows
 -- $1: text cognito_user_id — the caller (token `sub`)
 -- $2: uuid parent_uuid — the activity replied to
 -- $3: text message
@@ -13,15 +16,20 @@ WITH me AS (
   WHERE p.uuid = $2::uuid
     AND (p.expires_at IS NULL OR p.expires_at > now())
     AND EXISTS (SELECT 1 FROM me)
-  RETURNING p.uuid
+  RETURNING p.uuid, p.user_uuid, p.reply_to_activity_uuid
 ), inserted AS (
   INSERT INTO public.activities (user_uuid, message, reply_to_activity_uuid)
   SELECT me.uuid, $3::text, parent.uuid FROM me, parent
   RETURNING *
 )
-SELECT row_to_json(a)::text
+SELECT row_to_json(a)::text AS activity, a.handle, parent.uuid AS parent_uuid,
+       pu.handle AS parent_handle, g.uuid AS grandparent_uuid, gu.handle AS grandparent_handle
 FROM (
   SELECT i.uuid, me.display_name, me.handle, i.message, i.replies_count, i.reposts_count,
          i.likes_count, i.reply_to_activity_uuid, i.expires_at, i.created_at
   FROM inserted AS i, me
 ) AS a
+JOIN parent ON parent.uuid = a.reply_to_activity_uuid
+JOIN public.users AS pu ON pu.uuid = parent.user_uuid
+LEFT JOIN public.activities AS g ON g.uuid = parent.reply_to_activity_uuid
+LEFT JOIN public.users AS gu ON gu.uuid = g.user_uuid

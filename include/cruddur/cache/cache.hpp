@@ -44,6 +44,10 @@ class Cache {
   /// True for in-process backends whose calls never suspend and never throw CacheError: SafeCache
   /// then calls them directly instead of racing each call against its budget.
   [[nodiscard]] virtual bool in_process() const noexcept { return false; }
+  /// Ends the backend's background work (open connections, reads in progress) so that its
+  /// executor can run out of work at shutdown; later calls fail (over a SafeCache: misses).
+  /// Idempotent, callable from any thread. Backends without background work do nothing.
+  virtual void close() {}
 };
 
 }  // namespace cruddur::cache

@@ -48,6 +48,8 @@ class SafeCache final : public Cache {
   /// Throws CacheError("cache_invalidation_failed") when the backend failed or timed out.
   asio::awaitable<void> del(std::vector<std::string> keys) override;
   [[nodiscard]] std::string_view backend() const override;
+  /// Closes the backend.
+  void close() override { backend_->close(); }
 
   [[nodiscard]] CacheStats stats() const;
 

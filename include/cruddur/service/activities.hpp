@@ -13,6 +13,8 @@ class Pool;
 
 namespace cruddur::service {
 
+class FeedCache;
+
 /// The authenticated caller: the `sub` of a verified access token (= users.cognito_user_id).
 struct Caller {
   std::string cognito_user_id;
@@ -33,18 +35,21 @@ struct FeedPage {
 };
 
 /// Activities (cruds): feeds, search, show, create, reply. Every method throws ValidationError
-/// (422 codes), NotFound, cruddur::Error("invalid_json"/"forbidden"), or the pool's DbError.
-/// Thread-safe; `pool` must outlive it.
+/// (422 codes), NotFound, cruddur::Error("invalid_json"/"forbidden"), or the pool's DbError;
+/// writes also cache::CacheError("cache_invalidation_failed") when the write is committed but the
+/// feed cache could not be cleared. The first home page, profiles and show pages are read through
+/// `feeds`. Thread-safe; `pool` and `feeds` must outlive it.
 class Activities {
  public:
   /// Resolves every statement it uses; throws db::CatalogError when one is missing.
-  Activities(db::Pool& pool, const db::Catalog& catalog);
+  Activities(db::Pool& pool, const db::Catalog& catalog, FeedCache& feeds);
 
-  /// Newest first, expired hidden, keyset-paginated.
+  /// Newest first, expired hidden, keyset-paginated. The first page at the default limit comes
+  /// from the feed cache.
   asio::awaitable<FeedPage> home(const PageRequest& page);
-  /// `{profile, activities}` of the user with `handle`.
+  /// `{profile, activities}` of the user with `handle` (cached).
   asio::awaitable<std::string> profile(const std::string& handle);
-  /// `{activity, replies}`; replies oldest first.
+  /// `{activity, replies}`; replies oldest first (cached).
   asio::awaitable<std::string> show(const std::string& handle, const std::string& activity_uuid);
   asio::awaitable<std::string> search(const std::optional<std::string>& term);
   /// Replies by others to the caller's activities.
@@ -57,6 +62,7 @@ class Activities {
 
  private:
   db::Pool& pool_;
+  FeedCache& feeds_;
   db::StatementId home_, profile_, show_, search_, notifications_, create_, reply_;
 };
 

@@ -13,10 +13,12 @@ class Pool;
 
 namespace cruddur::service {
 
-/// Users: the short profile and profile updates. Same error contract as Activities.
+/// Users: the short profile and profile updates. Same error contract as Activities; a profile
+/// update clears the cached responses that show the profile (FeedCache). `pool` and `feeds` must
+/// outlive it.
 class Users {
  public:
-  Users(db::Pool& pool, const db::Catalog& catalog);
+  Users(db::Pool& pool, const db::Catalog& catalog, FeedCache& feeds);
 
   /// `{uuid, handle, display_name}`; NotFound for an unknown handle.
   asio::awaitable<std::string> short_profile(const std::string& handle);
@@ -25,6 +27,7 @@ class Users {
 
  private:
   db::Pool& pool_;
+  FeedCache& feeds_;
   db::StatementId short_, update_profile_;
 };
 

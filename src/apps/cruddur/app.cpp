@@ -1,5 +1,5 @@
-// `cruddur serve`: builds the App (io_context, catalog, verifier, pool, services, router, server),
-// runs it, and shuts it down gracefully on SIGINT/SIGTERM.
+// `cruddur serve`: builds the App (io_context, catalog, verifier, pool, feed cache, services,
+// router, server), runs it, and shuts it down gracefully on SIGINT/SIGTERM.
 #include "app.hpp"
 
 #include <spdlog/spdlog.h>
@@ -11,6 +11,9 @@
 
 #include "cruddur/aws/access_token_config.hpp"
 #include "cruddur/aws/access_token_verifier.hpp"
+#include "cruddur/cache/cache_aside.hpp"
+#include "cruddur/cache/factory.hpp"
+#include "cruddur/cache/safe_cache.hpp"
 #include "cruddur/core/asio.hpp"
 #include "cruddur/core/log.hpp"
 #include "cruddur/db/catalog.hpp"
@@ -24,6 +27,7 @@
 #include "cruddur/http/server.hpp"
 #include "cruddur/service/activities.hpp"
 #include "cruddur/service/authenticator.hpp"
+#include "cruddur/service/feed_cache.hpp"
 #include "cruddur/service/users.hpp"
 
 namespace cruddur::app {
@@ -50,6 +54,18 @@ std::vector<std::pair<std::string, double>> pool_gauges(const db::PoolStats& sta
   return gauges;
 }
 
+std::vector<std::pair<std::string, double>> cache_counters(const cache::CacheStats& stats) {
+  return {{"cruddur_cache_hits_total", static_cast<double>(stats.hits)},
+          {"cruddur_cache_misses_total", static_cast<double>(stats.misses)},
+          {"cruddur_cache_errors_total", static_cast<double>(stats.errors)},
+          {"cruddur_cache_timeouts_total", static_cast<double>(stats.timeouts)},
+          {"cruddur_cache_sets_total", static_cast<double>(stats.sets)},
+          {"cruddur_cache_set_failures_total", static_cast<double>(stats.set_failures)},
+          {"cruddur_cache_invalidations_total", static_cast<double>(stats.invalidations)},
+          {"cruddur_cache_invalidation_failures_total",
+           static_cast<double>(stats.invalidation_failures)}};
+}
+
 void add_ready_route(http::Router& router, db::Pool& pool, db::StatementId ready) {
   router.add("GET", "/api/ready",
              [&pool, ready](http::RequestContext&) -> asio::awaitable<http::HttpResponse> {
@@ -58,15 +74,16 @@ void add_ready_route(http::Router& router, db::Pool& pool, db::StatementId ready
              });
 }
 
-// After stop(): lets requests in flight finish (bounded), then closes the pool so the
-// io_context runs out of work.
-asio::awaitable<void> drain(http::Server& server, db::Pool& pool) {
+// After stop(): lets requests in flight finish (bounded), then closes the cache's connections and
+// the pool so the io_context runs out of work.
+asio::awaitable<void> drain(http::Server& server, cache::Cache& cache, db::Pool& pool) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
   while (server.open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
     timer.expires_after(std::chrono::milliseconds(20));
     co_await timer.async_wait(asio::use_awaitable);
   }
+  cache.close();
   pool.close();
   spdlog::info("drained; {} connection(s) still open", server.open_connections());
 }
@@ -83,12 +100,17 @@ int serve(const core::Config& config, bool prod) {
   auto catalog = db::Catalog::load({config.db_dir / "sql"});
   auto verifier = aws::make_access_token_verifier(config, prod, config.dev_key_dir);
   db::Pool pool(io.get_executor(), catalog, db::PoolOptions::from_config(config, url));
-  service::Activities activities(pool, catalog);
-  service::Users users(pool, catalog);
+  cache::SafeCache cache(cache::make_cache(io.get_executor(), cache::cache_settings(config)));
+  cache::CacheAside cache_aside(cache);
+  service::FeedCache feeds(cache_aside, config.cache_ttl);
+  service::Activities activities(pool, catalog, feeds);
+  service::Users users(pool, catalog, feeds);
   service::Authenticator authenticator(verifier);
 
   http::Metrics metrics;
   metrics.add_source("Connection pool state", [&pool] { return pool_gauges(pool.stats()); });
+  metrics.add_source("Feed cache (" + std::string(cache.backend()) + ") operations",
+                     [&cache] { return cache_counters(cache.stats()); });
   http::Router router;
   http::add_operational_routes(router, metrics);
   add_ready_route(router, pool, catalog.id("ops/ready"));
@@ -109,15 +131,16 @@ int serve(const core::Config& config, bool prod) {
         {"cruddur_http_open_connections", static_cast<double>(server.open_connections())}};
   });
   server.start();
-  spdlog::info("listening on http://{}:{} with {} thread(s); database {}{}", config.host,
-               server.port(), threads, db::ConnInfo(url).display(), prod ? " (production)" : "");
+  spdlog::info("listening on http://{}:{} with {} thread(s); database {}{}; cache {}", config.host,
+               server.port(), threads, db::ConnInfo(url).display(), prod ? " (production)" : "",
+               cache.backend());
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     spdlog::info("signal {}: no new connections, finishing requests in flight", signal);
     server.stop();
-    asio::co_spawn(io, drain(server, pool), asio::detached);
+    asio::co_spawn(io, drain(server, cache, pool), asio::detached);
   });
 
   std::vector<std::thread> workers;

@@ -12,5 +12,4 @@ namespace cruddur::http {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using Request = bhttp::request<bhttp::string_body>;
-using Response = bhttp::response<bhttp::string_body>;
 }  // namespace cruddur::http

@@ -7,7 +7,10 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <map>
 #include <mutex>
+#include <shared_mutex>
+#include <tuple>
 
 namespace cruddur::http {
 
@@ -29,6 +32,48 @@ struct Metrics::Impl {
   };
   std::vector<Gauges> sources;
   std::mutex scrape_mutex;  // serialises gauge updates during concurrent scrapes
+
+  // The series of every (route, method, status) seen so far: found without allocating, where
+  // prometheus-cpp's Family::Add builds a label map on every call. Series live as long as the
+  // registry (never removed).
+  struct Series {
+    prometheus::Counter* requests = nullptr;
+    prometheus::Histogram* latency = nullptr;
+  };
+  using Labels = std::tuple<std::string_view, std::string_view, unsigned>;
+  using StoredLabels = std::tuple<std::string, std::string, unsigned>;
+  // Orders stored labels and looked-up views alike (lookups allocate nothing).
+  struct LabelOrder {
+    using is_transparent = void;
+    static Labels view(const Labels& labels) { return labels; }
+    static Labels view(const StoredLabels& labels) {
+      return {std::get<0>(labels), std::get<1>(labels), std::get<2>(labels)};
+    }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return view(a) < view(b);
+    }
+  };
+  std::map<StoredLabels, Series, LabelOrder> series;
+  std::shared_mutex series_mutex;
+
+  Series series_of(std::string_view route, std::string_view method, unsigned status) {
+    Labels key{route, method, status};
+    {
+      std::shared_lock lock(series_mutex);
+      if (auto found = series.find(key); found != series.end()) return found->second;
+    }
+    static const prometheus::Histogram::BucketBoundaries kBuckets{
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+    std::string route_label(route);
+    Series made{&requests.Add({{"route", route_label},
+                               {"method", std::string(method)},
+                               {"status", std::to_string(status)}}),
+                &latency.Add({{"route", route_label}}, kBuckets)};
+    std::unique_lock lock(series_mutex);
+    series.emplace(StoredLabels{route_label, std::string(method), status}, made);
+    return made;
+  }
 };
 
 Metrics::Metrics() : impl_(std::make_unique<Impl>()) {}
@@ -36,15 +81,9 @@ Metrics::~Metrics() = default;
 
 void Metrics::observe(std::string_view route, std::string_view method, unsigned status,
                       std::chrono::duration<double> elapsed) {
-  std::string route_label = route.empty() ? "unmatched" : std::string(route);
-  impl_->requests
-      .Add({{"route", route_label},
-            {"method", std::string(method)},
-            {"status", std::to_string(status)}})
-      .Increment();
-  static const prometheus::Histogram::BucketBoundaries kBuckets{
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
-  impl_->latency.Add({{"route", route_label}}, kBuckets).Observe(elapsed.count());
+  auto series = impl_->series_of(route.empty() ? "unmatched" : route, method, status);
+  series.requests->Increment();
+  series.latency->Observe(elapsed.count());
 }
 
 void Metrics::add_source(std::string help, Source source) {

@@ -12,6 +12,7 @@
 #include "cruddur/aws/base64url.hpp"
 #include "cruddur/db/pool.hpp"
 #include "cruddur/service/errors.hpp"
+#include "cruddur/service/feed_cache.hpp"
 #include "json_body.hpp"
 
 namespace cruddur::service {
@@ -107,11 +108,15 @@ std::optional<Cursor> decode_cursor(const std::string& text) {
   return cursor;
 }
 
-// The string value of the last `"key":"…"` in a JSON array built by Postgres. Keys are fixed
-// column names and values are escaped, so the text `"key":"` can only be a key.
-std::optional<std::string> last_string_value(std::string_view json, std::string_view key) {
-  auto needle = fmt::format("\"{}\":\"", key);
-  auto at = json.rfind(needle);
+// The string value of the last `"key":"…"` in a JSON array built by Postgres, `needle` being
+// `"key":"`. Keys are fixed column names and values are escaped, so it can only be a key.
+// (The needle is a constant: this runs on every cached hit of the home feed.)
+std::optional<std::string> last_string_value(std::string_view json, std::string_view needle) {
+  // Backwards over the quotes only: string_view::rfind(needle) compares at every position.
+  auto at = json.rfind('"');
+  while (at != std::string_view::npos && json.substr(at, needle.size()) != needle) {
+    at = at == 0 ? std::string_view::npos : json.rfind('"', at - 1);
+  }
   if (at == std::string_view::npos) return std::nullopt;
   auto start = at + needle.size();
   auto end = json.find('"', start);
@@ -157,16 +162,72 @@ FeedPage make_page(std::string json, unsigned limit) {
   FeedPage page;
   page.limit = limit;
   if (count_rows(json) == limit) {
-    auto created_at = last_string_value(json, "created_at");
-    auto uuid = last_string_value(json, "uuid");
+    auto created_at = last_string_value(json, R"("created_at":")");
+    auto uuid = last_string_value(json, R"("uuid":")");
     if (created_at && uuid) page.next = encode_cursor(Cursor{*created_at, *uuid});
   }
   page.json = std::move(json);
   return page;
 }
 
+// The cached form of the first home page: its Link cursor (empty when the page is not full), a
+// newline, then the JSON. A cursor is base64url, so the first newline ends it. Computed once per
+// load, so that a cached hit does no scanning.
+std::string to_cached_page(const FeedPage& page) {
+  std::string value;
+  value.reserve(page.json.size() + 128);
+  value.append(page.next.value_or("")).append("\n").append(page.json);
+  return value;
+}
+
+FeedPage from_cached_page(std::string value, unsigned limit) {
+  auto newline = value.find('\n');
+  if (newline == std::string::npos) return make_page(std::move(value), limit);
+  FeedPage page;
+  page.limit = limit;
+  if (newline > 0) page.next = value.substr(0, newline);
+  value.erase(0, newline + 1);
+  page.json = std::move(value);
+  return page;
+}
+
 void require_valid(const std::vector<std::string>& errors) {
   if (!errors.empty()) throw ValidationError(errors);
+}
+
+// The loaders of the cached reads. By-value parameters: a loader's frame must not refer to the
+// request that started it (other requests may be waiting on the same load).
+asio::awaitable<std::string> query_home(db::Pool& pool, db::StatementId home, db::Params params) {
+  co_return co_await pool.query_json_array(home, std::move(params));
+}
+
+asio::awaitable<std::string> load_first_home_page(db::Pool& pool, db::StatementId home) {
+  db::Params params{std::to_string(kDefaultLimit), std::nullopt, std::nullopt};
+  auto json = co_await query_home(pool, home, std::move(params));
+  auto page = make_page(std::move(json), kDefaultLimit);  // named: g++ 12 and temporaries
+  co_return to_cached_page(page);
+}
+
+asio::awaitable<std::string> query_profile(db::Pool& pool, db::StatementId profile,
+                                           std::string handle) {
+  db::Params params{handle, kListLimit};
+  auto json = co_await pool.query_json_object(profile, std::move(params));
+  if (!json) throw NotFound(fmt::format("no user @{}", handle));
+  co_return std::move(*json);
+}
+
+asio::awaitable<std::string> query_show(db::Pool& pool, db::StatementId show, std::string handle,
+                                        std::string activity_uuid) {
+  db::Params params{std::move(handle), std::move(activity_uuid)};
+  auto json = co_await pool.query_json_object(show, std::move(params));
+  if (!json) throw NotFound("no such activity");
+  co_return std::move(*json);
+}
+
+// The single row of a write's `returns: rows` statement, or nullopt when it wrote nothing.
+std::optional<std::vector<std::optional<std::string>>> only_row(db::RowSet rows) {
+  if (rows.rows.empty()) return std::nullopt;
+  return std::move(rows.rows.front());
 }
 
 }  // namespace
@@ -186,8 +247,9 @@ std::size_t code_points(std::string_view utf8) {
   return count;
 }
 
-Activities::Activities(db::Pool& pool, const db::Catalog& catalog)
+Activities::Activities(db::Pool& pool, const db::Catalog& catalog, FeedCache& feeds)
     : pool_(pool),
+      feeds_(feeds),
       home_(catalog.id("activities/home")),
       profile_(catalog.id("activities/profile")),
       show_(catalog.id("activities/show")),
@@ -199,28 +261,33 @@ Activities::Activities(db::Pool& pool, const db::Catalog& catalog)
 asio::awaitable<FeedPage> Activities::home(const PageRequest& page) {
   std::vector<std::string> errors;
   auto limit = parse_limit(page.limit, errors);
+  if (errors.empty() && limit == kDefaultLimit && !page.before) {
+    // The same for every caller (the feed is not personalised), so one cached copy serves all;
+    // it holds the Link cursor computed when it was loaded.
+    FeedCache::Loader load = [this] { return load_first_home_page(pool_, home_); };
+    auto value = co_await feeds_.home(std::move(load));
+    co_return from_cached_page(std::move(value), limit);
+  }
   auto params = cursor_params(page.before, errors);
   require_valid(errors);
   params.insert(params.begin(), std::to_string(limit));
-  auto json = co_await pool_.query_json_array(home_, std::move(params));
+  auto json = co_await query_home(pool_, home_, std::move(params));
   co_return make_page(std::move(json), limit);
 }
 
 asio::awaitable<std::string> Activities::profile(const std::string& handle) {
   if (is_blank(handle)) throw ValidationError({"user_handle_blank"});
-  db::Params params{handle, kListLimit};
-  auto json = co_await pool_.query_json_object(profile_, std::move(params));
-  if (!json) throw NotFound(fmt::format("no user @{}", handle));
-  co_return std::move(*json);
+  FeedCache::Loader load = [this, handle] { return query_profile(pool_, profile_, handle); };
+  co_return co_await feeds_.profile(handle, std::move(load));
 }
 
 asio::awaitable<std::string> Activities::show(const std::string& handle,
                                               const std::string& activity_uuid) {
   if (!is_uuid(activity_uuid)) throw NotFound("no such activity");
-  db::Params params{handle, activity_uuid};
-  auto json = co_await pool_.query_json_object(show_, std::move(params));
-  if (!json) throw NotFound("no such activity");
-  co_return std::move(*json);
+  FeedCache::Loader load = [this, handle, activity_uuid] {
+    return query_show(pool_, show_, handle, activity_uuid);
+  };
+  co_return co_await feeds_.show(handle, activity_uuid, std::move(load));
 }
 
 asio::awaitable<std::string> Activities::search(const std::optional<std::string>& term) {
@@ -260,9 +327,13 @@ asio::awaitable<std::string> Activities::create(const Caller& caller, std::strin
   }
   require_valid(errors);
   db::Params params{caller.cognito_user_id, std::move(*message), std::string(interval)};
-  auto json = co_await pool_.query_value(create_, std::move(params));
-  if (!json) throw Error("forbidden", "this account has no Cruddur user yet");
-  co_return std::move(*json);
+  auto rows = co_await pool_.execute_returning(create_, std::move(params));
+  auto row = only_row(std::move(rows));
+  if (!row) throw Error("forbidden", "this account has no Cruddur user yet");
+  // Columns: activity, handle. Committed: clear the cached feeds before acknowledging.
+  auto author = row->at(1).value();
+  co_await feeds_.created(author);
+  co_return std::move(row->at(0).value());
 }
 
 asio::awaitable<std::string> Activities::reply(const Caller& caller,
@@ -276,9 +347,18 @@ asio::awaitable<std::string> Activities::reply(const Caller& caller,
   if (is_blank(message)) throw ValidationError({"message_blank"});
   if (code_points(*message) > kMaxReply) throw ValidationError({"message_exceed_max_chars_1024"});
   db::Params params{caller.cognito_user_id, activity_uuid, std::move(*message)};
-  auto json = co_await pool_.query_value(reply_, std::move(params));
-  if (!json) throw NotFound("no such activity, or it has expired");
-  co_return std::move(*json);
+  auto rows = co_await pool_.execute_returning(reply_, std::move(params));
+  auto row = only_row(std::move(rows));
+  if (!row) throw NotFound("no such activity, or it has expired");
+  // Columns: activity, handle, parent_uuid, parent_handle, grandparent_uuid, grandparent_handle.
+  ReplyChange change;
+  change.author = row->at(1).value();
+  change.parent_uuid = row->at(2).value();
+  change.parent_author = row->at(3).value();
+  change.grandparent_uuid = row->at(4);
+  change.grandparent_author = row->at(5);
+  co_await feeds_.replied(change);
+  co_return std::move(row->at(0).value());
 }
 
 }  // namespace cruddur::service

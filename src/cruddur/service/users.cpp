@@ -7,6 +7,7 @@
 
 #include "cruddur/db/pool.hpp"
 #include "cruddur/service/errors.hpp"
+#include "cruddur/service/feed_cache.hpp"
 #include "json_body.hpp"
 
 namespace cruddur::service {
@@ -17,8 +18,9 @@ constexpr std::size_t kMaxBio = 1024;
 
 }  // namespace
 
-Users::Users(db::Pool& pool, const db::Catalog& catalog)
+Users::Users(db::Pool& pool, const db::Catalog& catalog, FeedCache& feeds)
     : pool_(pool),
+      feeds_(feeds),
       short_(catalog.id("users/short")),
       update_profile_(catalog.id("users/update_profile")) {}
 
@@ -50,9 +52,13 @@ asio::awaitable<std::string> Users::update_profile(const Caller& caller, std::st
   }
   if (!errors.empty()) throw ValidationError(errors);
   db::Params params{caller.cognito_user_id, std::move(bio), std::move(*display_name)};
-  auto json = co_await pool_.query_json_object(update_profile_, std::move(params));
-  if (!json) throw Error("forbidden", "this account has no Cruddur user yet");
-  co_return std::move(*json);
+  auto result = co_await pool_.execute_returning(update_profile_, std::move(params));
+  if (result.rows.empty()) throw Error("forbidden", "this account has no Cruddur user yet");
+  // Columns: profile, handle. Committed: clear the cached feeds before acknowledging.
+  auto& row = result.rows.front();
+  auto handle = row.at(1).value();
+  co_await feeds_.profile_updated(handle);
+  co_return std::move(row.at(0).value());
 }
 
 }  // namespace cruddur::service

@@ -30,6 +30,8 @@ class MomentoCache final : public Cache {
   asio::awaitable<void> set(std::string key, std::string value, std::chrono::seconds ttl) override;
   asio::awaitable<void> del(std::vector<std::string> keys) override;
   [[nodiscard]] std::string_view backend() const override { return "momento"; }
+  /// Closes the parked keep-alive connections.
+  void close() override { client_.close_idle(); }
 
  private:
   asio::awaitable<net::HttpResult> call(std::string method, std::string url, std::string body);

@@ -310,6 +310,10 @@ RedisCache::RedisCache(asio::any_io_executor executor, RedisOptions options)
     : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {}
 
 RedisCache::~RedisCache() {
+  close();
+}
+
+void RedisCache::close() {
   asio::post(impl_->strand, [impl = impl_] { impl->close(); });
 }
 

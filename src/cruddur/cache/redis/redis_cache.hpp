@@ -37,6 +37,8 @@ class RedisCache final : public Cache {
   asio::awaitable<void> set(std::string key, std::string value, std::chrono::seconds ttl) override;
   asio::awaitable<void> del(std::vector<std::string> keys) override;
   [[nodiscard]] std::string_view backend() const override { return "redis"; }
+  /// Drops the connection; later commands fail with cache_unavailable.
+  void close() override;
 
   /// Sends any command and returns its reply (an error reply is returned, not thrown).
   asio::awaitable<RespValue> command(std::vector<std::string> args);
