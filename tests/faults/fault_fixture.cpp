@@ -90,6 +90,8 @@ void FaultTest::TearDown() {
 std::map<std::string, std::string> FaultTest::server_env(std::uint16_t port) const {
   auto env = ApiTest::server_env(port);
   env["DB_ACQUIRE_TIMEOUT_MS"] = std::to_string(kAcquireTimeout.count());
+  // Database faults: every read must reach the database (cache faults: tests/api/cache_test).
+  env["CACHE_URL"] = "none://";
   return env;
 }
 

@@ -19,7 +19,8 @@ namespace cruddur::test {
 
 using Clock = std::chrono::steady_clock;
 
-/// ApiTest on a private cluster. Servers get `DB_ACQUIRE_TIMEOUT_MS` = kAcquireTimeout.
+/// ApiTest on a private cluster. Servers get `DB_ACQUIRE_TIMEOUT_MS` = kAcquireTimeout and no
+/// feed cache (`CACHE_URL=none://`), so every read goes to the database under test.
 class FaultTest : public ApiTest {
  protected:
   static constexpr auto kAcquireTimeout = std::chrono::milliseconds(2000);

@@ -209,22 +209,37 @@ TEST_F(FaultsTest, SigtermUnderLoadFinishesRequestsInFlightAndExitsZero) {
 
   // Hold the feed's table: the load's next requests and the four below stay in flight inside
   // Postgres until the lock goes.
+  auto lock_waiters = [&] {
+    return std::stoi(sql_value(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        "AND application_name = 'cruddur'"));
+  };
   auto locker = connect();
   locker.exec("BEGIN");
   locker.exec("LOCK TABLE activities IN ACCESS EXCLUSIVE MODE");
+  // The load's workers block too, one or two statements (concurrent first-page home reads share
+  // one query): wait until their number holds still.
+  int load_waiters = 0;
+  ASSERT_TRUE(eventually([&] {
+    int before = lock_waiters();
+    std::this_thread::sleep_for(300ms);
+    load_waiters = lock_waiters();
+    return load_waiters > 0 && load_waiters == before;
+  })) << "the load never blocked on the lock";
   for (int i = 0; i < 4; ++i) {
     in_flight.push_back(std::async(std::launch::async, [&client, &bearer, i] {
-      if (i % 2 == 0) return client.get("/api/activities/home");
+      // Distinct limits: not the cached first page, so each read is a statement of its own.
+      if (i % 2 == 0) return client.get("/api/activities/home?limit=" + std::to_string(5 + i));
       auto body = nlohmann::json{{"message", "in flight " + std::to_string(i)}, {"ttl", "1-day"}};
       return client.post("/api/activities", body.dump(), bearer);
     }));
   }
-  ASSERT_TRUE(eventually([&] {
-    return sql_value(
-               "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-               "AND application_name = 'cruddur'")
-           == "6";
-  })) << "the requests never reached the database";
+  ASSERT_TRUE(eventually([&] { return lock_waiters() == load_waiters + 4; }))
+      << "the requests never reached the database: " << load_waiters << " load waiters; "
+      << sql_value(
+             "SELECT string_agg(coalesce(wait_event_type, '-') || ' ' || state || ' ' "
+             "|| left(query, 40), ' | ') FROM pg_stat_activity "
+             "WHERE application_name = 'cruddur'");
 
   auto signalled = Clock::now();
   slow.process->signal(SIGTERM);
