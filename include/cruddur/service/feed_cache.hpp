@@ -37,7 +37,9 @@ class FeedCache {
   /// Produces the value on a miss; its exceptions reach the caller, and nothing is cached.
   using Loader = std::function<asio::awaitable<std::string>()>;
 
-  FeedCache(cache::CacheAside& feeds, std::chrono::seconds ttl);
+  /// `feeds` null turns the feed cache off (`CACHE_URL=none://`): every read runs its loader —
+  /// no cached value and no sharing of concurrent loads — and invalidations do nothing.
+  FeedCache(cache::CacheAside* feeds, std::chrono::seconds ttl);
 
   /// The first page (default limit, no cursor) of the home feed, the same for every caller.
   asio::awaitable<std::string> home(Loader load);
@@ -57,7 +59,7 @@ class FeedCache {
   asio::awaitable<void> profile_updated(const std::string& handle);
 
  private:
-  cache::CacheAside& feeds_;
+  cache::CacheAside* feeds_;
   std::chrono::seconds ttl_;
 };
 

@@ -24,32 +24,37 @@ std::string show_key(const std::string& handle, const std::string& uuid) {
 
 }  // namespace
 
-FeedCache::FeedCache(cache::CacheAside& feeds, std::chrono::seconds ttl)
+FeedCache::FeedCache(cache::CacheAside* feeds, std::chrono::seconds ttl)
     : feeds_(feeds), ttl_(ttl) {}
 
 // The reads are plain functions handing back CacheAside's awaitable (whose frame owns the key
 // and the loader): one coroutine frame less on every cached hit.
 asio::awaitable<std::string> FeedCache::home(Loader load) {
-  return feeds_.get_or_load(kHomeKey, ttl_, std::move(load));
+  if (feeds_ == nullptr) return load();
+  return feeds_->get_or_load(kHomeKey, ttl_, std::move(load));
 }
 
 asio::awaitable<std::string> FeedCache::profile(const std::string& handle, Loader load) {
-  return feeds_.get_or_load(profile_key(handle), ttl_, std::move(load));
+  if (feeds_ == nullptr) return load();
+  return feeds_->get_or_load(profile_key(handle), ttl_, std::move(load));
 }
 
 asio::awaitable<std::string> FeedCache::show(const std::string& handle, const std::string& uuid,
                                              Loader load) {
-  return feeds_.get_or_load(show_key(handle, uuid), ttl_, std::move(load));
+  if (feeds_ == nullptr) return load();
+  return feeds_->get_or_load(show_key(handle, uuid), ttl_, std::move(load));
 }
 
 asio::awaitable<void> FeedCache::created(const std::string& author) {
+  if (feeds_ == nullptr) co_return;
   std::vector<std::string> keys;  // not a braced list: g++ 12 miscompiles those in coroutines
   keys.emplace_back(kHomeKey);
   keys.push_back(profile_key(author));
-  co_await feeds_.invalidate(std::move(keys));
+  co_await feeds_->invalidate(std::move(keys));
 }
 
 asio::awaitable<void> FeedCache::replied(const ReplyChange& change) {
+  if (feeds_ == nullptr) co_return;
   std::vector<std::string> keys;
   keys.emplace_back(kHomeKey);
   keys.push_back(show_key(change.parent_author, change.parent_uuid));
@@ -58,14 +63,15 @@ asio::awaitable<void> FeedCache::replied(const ReplyChange& change) {
   if (change.grandparent_uuid && change.grandparent_author) {
     keys.push_back(show_key(*change.grandparent_author, *change.grandparent_uuid));
   }
-  co_await feeds_.invalidate(std::move(keys));
+  co_await feeds_->invalidate(std::move(keys));
 }
 
 asio::awaitable<void> FeedCache::profile_updated(const std::string& handle) {
+  if (feeds_ == nullptr) co_return;
   std::vector<std::string> keys;
   keys.push_back(profile_key(handle));
   keys.emplace_back(kHomeKey);
-  co_await feeds_.invalidate(std::move(keys));
+  co_await feeds_->invalidate(std::move(keys));
 }
 
 }  // namespace cruddur::service
