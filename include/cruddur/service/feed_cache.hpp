@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cruddur/core/asio.hpp"
 
@@ -59,6 +60,10 @@ class FeedCache {
   asio::awaitable<void> profile_updated(const std::string& handle);
 
  private:
+  // The one place that tells a cache on from off.
+  asio::awaitable<std::string> read(std::string key, Loader load);
+  asio::awaitable<void> clear(std::vector<std::string> keys);
+
   cache::CacheAside* feeds_;
   std::chrono::seconds ttl_;
 };

@@ -22,16 +22,15 @@ using tcp = asio::ip::tcp;
 using asio::redirect_error;
 using asio::use_awaitable;
 
-// The request as the handlers see it; `with_body` false for a refused request (its body, if any,
-// was not read).
-HttpRequest to_request(const Request& request, bool with_body = true) {
+// The head of a request as the handlers see it (method, target, fields); the caller moves the
+// body in, or leaves it empty for a refused request whose body was never read.
+HttpRequest head_of(const Request& request) {
   HttpRequest out;
   out.method = std::string(request.method_string());
   out.target = std::string(request.target());
   for (const auto& field : request) {
     out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
-  if (with_body) out.body = request.body();
   return out;
 }
 
@@ -176,7 +175,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     auto answer = refusal(ec);
     // The fields parsed before the error (Beast refuses an oversized Content-Length at the end
     // of the head, so a 413 has them all).
-    if (on_refusal) on_refusal(to_request(parser.get(), false), answer);
+    if (on_refusal) on_refusal(head_of(parser.get()), answer);
     return to_wire(std::move(answer), 11, false, false);
   }
 
@@ -204,7 +203,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         break;
       }
       auto request = parser.release();
-      auto answer = co_await handler(to_request(request));
+      auto converted = head_of(request);
+      converted.body = std::move(request.body());  // not copied: the request is done with it
+      auto answer = co_await handler(std::move(converted));
       bool keep_alive = request.keep_alive();
       {
         std::lock_guard lock(mutex);

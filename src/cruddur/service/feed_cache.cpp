@@ -29,32 +29,38 @@ FeedCache::FeedCache(cache::CacheAside* feeds, std::chrono::seconds ttl)
 
 // The reads are plain functions handing back CacheAside's awaitable (whose frame owns the key
 // and the loader): one coroutine frame less on every cached hit.
-asio::awaitable<std::string> FeedCache::home(Loader load) {
+asio::awaitable<std::string> FeedCache::read(std::string key, Loader load) {
   if (feeds_ == nullptr) return load();
-  return feeds_->get_or_load(kHomeKey, ttl_, std::move(load));
+  return feeds_->get_or_load(std::move(key), ttl_, std::move(load));
+}
+
+asio::awaitable<void> FeedCache::clear(std::vector<std::string> keys) {
+  if (feeds_ != nullptr) co_await feeds_->invalidate(std::move(keys));
+}
+
+asio::awaitable<std::string> FeedCache::home(Loader load) {
+  return read(kHomeKey, std::move(load));
 }
 
 asio::awaitable<std::string> FeedCache::profile(const std::string& handle, Loader load) {
-  if (feeds_ == nullptr) return load();
-  return feeds_->get_or_load(profile_key(handle), ttl_, std::move(load));
+  return read(profile_key(handle), std::move(load));
 }
 
 asio::awaitable<std::string> FeedCache::show(const std::string& handle, const std::string& uuid,
                                              Loader load) {
-  if (feeds_ == nullptr) return load();
-  return feeds_->get_or_load(show_key(handle, uuid), ttl_, std::move(load));
+  return read(show_key(handle, uuid), std::move(load));
 }
 
+// Plain functions too: the key list is built before the returned awaitable (clear's frame owns
+// it) runs.
 asio::awaitable<void> FeedCache::created(const std::string& author) {
-  if (feeds_ == nullptr) co_return;
   std::vector<std::string> keys;  // not a braced list: g++ 12 miscompiles those in coroutines
   keys.emplace_back(kHomeKey);
   keys.push_back(profile_key(author));
-  co_await feeds_->invalidate(std::move(keys));
+  return clear(std::move(keys));
 }
 
 asio::awaitable<void> FeedCache::replied(const ReplyChange& change) {
-  if (feeds_ == nullptr) co_return;
   std::vector<std::string> keys;
   keys.emplace_back(kHomeKey);
   keys.push_back(show_key(change.parent_author, change.parent_uuid));
@@ -63,15 +69,14 @@ asio::awaitable<void> FeedCache::replied(const ReplyChange& change) {
   if (change.grandparent_uuid && change.grandparent_author) {
     keys.push_back(show_key(*change.grandparent_author, *change.grandparent_uuid));
   }
-  co_await feeds_->invalidate(std::move(keys));
+  return clear(std::move(keys));
 }
 
 asio::awaitable<void> FeedCache::profile_updated(const std::string& handle) {
-  if (feeds_ == nullptr) co_return;
   std::vector<std::string> keys;
   keys.push_back(profile_key(handle));
   keys.emplace_back(kHomeKey);
-  co_await feeds_->invalidate(std::move(keys));
+  return clear(std::move(keys));
 }
 
 }  // namespace cruddur::service
