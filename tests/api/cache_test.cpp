@@ -163,9 +163,10 @@ class CacheApiTest : public ApiTest {
     EXPECT_GT(mine_in_home, 0);
   }
 
-  // Every read answers 200 from Postgres, each well within a second: with a hung or dead cache
-  // a request waits at most for the cache's budget (50 ms per call), never for the backend's own
-  // 1 s timeout.
+  // Every read answers 200 from Postgres, each within a second: with a hung or dead cache a
+  // request waits at most for the cache's budget (50 ms per call), never for the backend's own
+  // 1 s timeout — a read that waited for it takes a second or more, so that is the bound (the
+  // loosest that still tells the two apart; a loaded ASan run must not fail on scheduling).
   void expect_reads_unharmed(const std::map<std::string, std::string>& expected) {
     for (int round = 0; round < 5; ++round) {
       for (const auto& [target, body] : expected) {
@@ -174,7 +175,7 @@ class CacheApiTest : public ApiTest {
         auto elapsed = Clock::now() - start;
         EXPECT_EQ(reply.status, 200u) << target << ": " << reply.body;
         EXPECT_EQ(reply.body, body) << target;
-        EXPECT_LT(elapsed, std::chrono::milliseconds(750)) << target << " waited for the cache";
+        EXPECT_LT(elapsed, std::chrono::milliseconds(1000)) << target << " waited for the cache";
       }
     }
   }
