@@ -332,6 +332,54 @@ TEST_F(PgTest, StatementTimeoutIsHonoured) {
   EXPECT_EQ(stats.reconnects, 0U) << "a canceled statement leaves the connection usable";
 }
 
+// One connection; another session holds the feed's table, so every read of it waits inside
+// Postgres until the server's statement timeout cancels it. Three reads and then a write go into
+// the connection's pipeline: the first read is canceled by the server; the two queued behind it
+// are answered by the pool at the statement timeout (plus 100 ms) instead of one timeout per read
+// ahead of them; the write is not (a timeout on a write must mean "not stored"), waits for its
+// turn and is stored.
+TEST_F(PgTest, ReadsQueuedBehindSlowStatementsAreAnsweredAtTheStatementTimeout) {
+  auto options = this->options(1);
+  options.statement_timeout = milliseconds(1000);
+  auto& pool = make_pool(options);
+  ASSERT_TRUE(run(pool.query_json_array(id("activities/home"), kFirstPage)).size() > 2);
+  auto locker = Connection::open(url_);
+  locker.exec("BEGIN");
+  locker.exec("LOCK TABLE activities IN ACCESS EXCLUSIVE MODE");
+
+  auto read = [&pool, this]() -> asio::awaitable<std::string> {
+    try {
+      co_await pool.query_json_array(id("activities/home"), kFirstPage);
+      co_return "answered";
+    } catch (const QueryCanceled& error) {
+      co_return error.what();
+    }
+  };
+  // One strand posts them in this order, so this is their order in the pipeline.
+  std::vector<std::future<std::string>> reads;
+  for (int i = 0; i < 3; ++i) reads.push_back(asio::co_spawn(io_, read(), asio::use_future));
+  auto write = asio::co_spawn(io_, pool.execute(id("users/update_bio"), {"londo", "queued"}),
+                              asio::use_future);
+  std::vector<std::string> answers;
+  for (auto& future : reads) answers.push_back(future.get());
+  EXPECT_EQ(answers[0].find("still queued"), std::string::npos)
+      << "the head read is canceled by the server: " << answers[0];
+  for (std::size_t i = 1; i < answers.size(); ++i) {
+    EXPECT_NE(answers[i].find("still queued behind other statements"), std::string::npos)
+        << "read " << i << ": " << answers[i];
+  }
+  EXPECT_EQ(write.get(), 1) << "the write waited for the server's answer";
+  locker.exec("ROLLBACK");
+
+  // The dropped results were consumed: the same connection serves the next read.
+  EXPECT_GT(run(pool.query_json_array(id("activities/home"), kFirstPage)).size(), 2U);
+  auto check = Connection::open(url_);
+  EXPECT_EQ(check.exec("SELECT bio FROM users WHERE handle = 'londo'").one_field(), "queued");
+  auto stats = settled(pool);
+  EXPECT_EQ(stats.idle, 1U);
+  EXPECT_EQ(stats.reconnects, 0U);
+}
+
 TEST_F(PgTest, InjectionStringsRoundTripAsData) {
   auto& pool = make_pool(options(2));
   const std::vector<std::string> hostile{

@@ -49,6 +49,22 @@ TEST(Catalog, WrapsObjectsAndLeavesOtherKindsAlone) {
   }
 }
 
+// Only a statement that begins with SELECT is a read (WITH … may write): the pool answers a read
+// queued behind slow statements with a timeout, never a write.
+TEST(Catalog, OnlyStatementsBeginningWithSelectAreReads) {
+  auto read = [](const std::string& body) {
+    return Catalog::parse("u/r", "-- returns: rows\n-- comment\n\n" + body).read_only;
+  };
+  EXPECT_TRUE(read("SELECT 1"));
+  EXPECT_TRUE(read("select\n1"));
+  EXPECT_TRUE(read("SeLeCt(1)"));
+  EXPECT_FALSE(read("SELECTED_VIEW_REFRESH()"));
+  EXPECT_FALSE(read("WITH t AS (SELECT 1) SELECT * FROM t"));
+  EXPECT_FALSE(read("WITH t AS (DELETE FROM x RETURNING 1) SELECT * FROM t"));
+  EXPECT_FALSE(read("INSERT INTO x SELECT 1"));
+  EXPECT_FALSE(read("/* SELECT */ UPDATE x SET y = 1"));
+}
+
 TEST(Catalog, PlaceholdersInLiteralsAndCommentsDoNotCount) {
   auto statement = Catalog::parse(
       "t/echo",

@@ -42,6 +42,9 @@ struct Statement {
   std::string sql;   ///< what is prepared
   Returns returns = Returns::none;
   std::vector<Parameter> parameters;  ///< `$1..$n`, in order
+  /// The statement begins with SELECT: a read the pool may answer with a timeout while it is
+  /// still queued behind other statements on its connection (docs/pool.md, "Bounded answers").
+  bool read_only = false;
 };
 
 /// A statement's position in its Catalog; cheap to copy, resolved once at start-up.

@@ -129,6 +129,17 @@ std::string wrap(Returns returns, const std::string& body) {
   }
 }
 
+// The body's first word is SELECT (the header ends at the first line that is not a comment, so
+// the body starts with its first keyword). WITH … may write, so it does not count.
+bool starts_with_select(std::string_view body) {
+  constexpr std::string_view kSelect = "select";
+  if (body.size() < kSelect.size()) return false;
+  for (std::size_t i = 0; i < kSelect.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(body[i])) != kSelect[i]) return false;
+  }
+  return body.size() == kSelect.size() || !is_ident_char(body[kSelect.size()]);
+}
+
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
@@ -204,6 +215,7 @@ Statement Catalog::parse(const std::string& name, std::string_view text) {
   }
   statement.body = std::string(body);
   statement.sql = wrap(statement.returns, statement.body);
+  statement.read_only = starts_with_select(statement.body);
   return statement;
 }
 

@@ -19,6 +19,9 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// How long after the statement timeout a queued read is answered (see bound_answer).
+constexpr milliseconds kAnswerGrace{100};
+
 std::string session_options(const std::string& url, milliseconds statement_timeout) {
   auto existing = ConnInfo(url).get("options");
   return fmt::format("{}{}-c TimeZone=UTC -c statement_timeout={}", existing,
@@ -325,6 +328,7 @@ class PoolImpl : public std::enable_shared_from_this<PoolImpl> {
           auto completion = std::move(request->completion);
           completion->complete(nullptr, std::move(reply));
         } else {
+          bound_answer(*request);
           connection->send(std::move(request));
         }
       }
@@ -332,6 +336,18 @@ class PoolImpl : public std::enable_shared_from_this<PoolImpl> {
     dispatching_ = false;
     arm_acquire_timer();
     publish();
+  }
+
+  // A read waits in the pipeline for the statements ahead of it, each of which may run up to the
+  // statement timeout: it is answered with a timeout at most that long (plus a little, so the
+  // server's own timeout answers the statement at the head) after it was sent. Writes are not:
+  // their 504 must mean "not stored", so they always wait for the server's answer.
+  void bound_answer(Request& request) const {
+    if (request.kind != Request::Kind::statement
+        || !catalog_.statements().at(request.statement).read_only) {
+      return;
+    }
+    request.answer_by = Clock::now() + options_.statement_timeout + kAnswerGrace;
   }
 
   void fail_waiting(const std::exception_ptr& error) {

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "cruddur/db/errors.hpp"
 
 namespace cruddur::db {
@@ -83,7 +85,8 @@ PoolConnection::PoolConnection(Strand strand, const Catalog& catalog,
       settings_(settings),
       listener_(std::move(listener)),
       socket_(strand),
-      connect_timer_(strand) {}
+      connect_timer_(strand),
+      answer_timer_(strand) {}
 
 PoolConnection::~PoolConnection() {
   // The descriptor belongs to libpq: detach it from Asio before PQfinish closes it.
@@ -182,7 +185,43 @@ void PoolConnection::send(std::unique_ptr<Request> request) {
     return fail(connection_error(conn_.get()));
   }
   in_flight_.push_back(std::move(request));
+  arm_answer_timer();
   flush();
+}
+
+void PoolConnection::arm_answer_timer() {
+  if (answer_armed_ || state_ == State::closed) return;
+  // answer_by grows along the pipeline (set when sent, same offset): the first one is the next.
+  auto next = std::find_if(in_flight_.begin(), in_flight_.end(), [](const auto& request) {
+    return request->completion && request->answer_by != Clock::time_point();
+  });
+  if (next == in_flight_.end()) return;
+  answer_armed_ = true;
+  answer_timer_.expires_at((*next)->answer_by);
+  answer_timer_.async_wait([self = shared_from_this(),
+                            generation = generation_](boost::system::error_code ec) {
+    if (generation != self->generation_ || self->state_ == State::closed) return;
+    self->answer_armed_ = false;
+    if (!ec) self->answer_overdue();
+    self->arm_answer_timer();
+  });
+}
+
+// Answers every read past its answer_by now; the statements stay in the pipeline (Postgres
+// cannot skip one) and their results are dropped in finish().
+void PoolConnection::answer_overdue() {
+  auto now = Clock::now();
+  for (auto& request : in_flight_) {
+    if (!request->completion || request->answer_by == Clock::time_point()
+        || request->answer_by > now) {
+      continue;
+    }
+    fail_request(*request,
+                 std::make_exception_ptr(QueryCanceled(
+                     "canceling statement due to statement timeout (it was still queued behind "
+                     "other statements on its connection)",
+                     "57014", "")));
+  }
 }
 
 void PoolConnection::arm_read() {
@@ -299,6 +338,7 @@ void PoolConnection::fail(std::exception_ptr error) {
   error_ = error;
   state_ = State::closed;
   connect_timer_.cancel();
+  answer_timer_.cancel();
   auto in_flight = std::move(in_flight_);
   in_flight_.clear();
   for (auto& request : in_flight) fail_request(*request, error);

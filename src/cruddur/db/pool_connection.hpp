@@ -49,7 +49,11 @@ struct Request {
   Returns returns = Returns::none;
   std::unique_ptr<Completion> completion;  ///< null for internal requests
   std::shared_ptr<PoolConnection> target;  ///< transaction requests skip the queue
-  Clock::time_point deadline;
+  Clock::time_point deadline;               ///< of the wait in the pool's queue
+  /// Reads sent into a pipeline: the caller gets QueryCanceled at this time even if the statement
+  /// is still queued behind others on the connection; its result is dropped when it comes.
+  /// Unset (epoch) for everything else.
+  Clock::time_point answer_by;
 
   PgResultPtr result;         ///< the first result of the statement
   std::size_t results = 0;    ///< results seen (setup: one per prepared statement)
@@ -110,6 +114,8 @@ class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
   void flush();
   void on_writable();
   void process();
+  void arm_answer_timer();
+  void answer_overdue();
   void finish(std::unique_ptr<Request> request);
   void fail(std::exception_ptr error);
   void notify();
@@ -121,6 +127,8 @@ class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
   PgConnPtr conn_;
   asio::posix::stream_descriptor socket_;
   asio::steady_timer connect_timer_;
+  asio::steady_timer answer_timer_;  ///< the earliest `answer_by` in flight
+  bool answer_armed_ = false;
   int fd_ = -1;
   unsigned generation_ = 0;  ///< bumped when the socket changes: stale waits are ignored
   bool reading_ = false;
