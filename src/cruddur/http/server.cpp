@@ -37,11 +37,19 @@ HttpRequest head_of(const Request& request) {
   return out;
 }
 
-// An answer as the bytes to send: the head (status line and fields) and the body.
+// An answer as the bytes to send: the head (status line and fields) and the body, owned or shared.
 struct Wire {
   std::string head;
   std::string body;
+  SharedText shared_body;
+  [[nodiscard]] std::string_view payload() const {
+    return shared_body.owner ? shared_body.text : std::string_view(body);
+  }
 };
+
+bool has_line_break(std::string_view text) {
+  return text.find('\r') != std::string_view::npos || text.find('\n') != std::string_view::npos;
+}
 
 // Serialises an answer as Beast 1.74 serialised the equivalent message (status line with Beast's
 // reason phrase; Server, Content-Type, the handler's fields in order, Content-Length; Connection
@@ -54,10 +62,7 @@ Wire to_wire(HttpResponse&& answer, unsigned version, bool head, bool keep_alive
   auto& out = wire.head;
   out.reserve(256);
   auto field = [&out](std::string_view name, std::string_view value) {
-    if (name.find_first_of("\r\n") != std::string_view::npos
-        || value.find_first_of("\r\n") != std::string_view::npos) {
-      return;
-    }
+    if (has_line_break(name) || has_line_break(value)) return;
     out.append(name).append(": ").append(value).append("\r\n");
   };
   bool bodiless = answer.status < 200 || answer.status == 204 || answer.status == 304;
@@ -74,11 +79,14 @@ Wire to_wire(HttpResponse&& answer, unsigned version, bool head, bool keep_alive
   field("Server", "cruddur");
   field("Content-Type", answer.content_type);
   for (const auto& [name, value] : answer.headers) field(name, value);
-  if (!bodiless) field("Content-Length", std::to_string(answer.body.size()));
+  if (!bodiless) field("Content-Length", std::to_string(answer.body_text().size()));
   if (version >= 11 && !keep_alive) field("Connection", "close");
   if (version < 11 && keep_alive) field("Connection", "keep-alive");
   out.append("\r\n");
-  if (!head && !bodiless) wire.body = std::move(answer.body);
+  if (!head && !bodiless) {
+    wire.body = std::move(answer.body);
+    wire.shared_body = std::move(answer.shared_body);
+  }
   return wire;
 }
 
@@ -86,7 +94,7 @@ Wire to_wire(HttpResponse&& answer, unsigned version, bool head, bool keep_alive
 asio::awaitable<void> write_wire(tcp::socket& socket, const Wire& wire, beast::error_code& ec) {
   std::array<asio::const_buffer, 2> buffers;  // not a braced list (g++ 12 coroutines)
   buffers[0] = asio::buffer(wire.head);
-  buffers[1] = asio::buffer(wire.body);
+  buffers[1] = asio::buffer(wire.payload());
   co_await asio::async_write(socket, buffers, redirect_error(use_awaitable, ec));
 }
 
