@@ -52,8 +52,7 @@ asio::awaitable<CacheAside::Value> CacheAside::get_or_load(std::string key,
 }
 
 asio::awaitable<CacheAside::Value> CacheAside::lead(std::string key, std::chrono::seconds ttl,
-                                                    Loader loader,
-                                                    std::shared_ptr<Flight> flight) {
+                                                    Loader loader, std::shared_ptr<Flight> flight) {
   auto epoch = epoch_.load();
   Value value;
   std::exception_ptr error;

@@ -78,12 +78,11 @@ void add_api_routes(Router& router, ApiServices services) {
   router.add("GET", "/api/activities/@:handle", [&activities](RequestContext& context) -> Response {
     co_return ok_shared(co_await activities.profile(context.param("handle")));
   });
-  router.add(
-      "GET", "/api/activities/@:handle/status/:uuid",
-      [&activities](RequestContext& context) -> Response {
-        co_return ok_shared(
-            co_await activities.show(context.param("handle"), context.param("uuid")));
-      });
+  router.add("GET", "/api/activities/@:handle/status/:uuid",
+             [&activities](RequestContext& context) -> Response {
+               co_return ok_shared(
+                   co_await activities.show(context.param("handle"), context.param("uuid")));
+             });
   router.add("GET", "/api/users/@:handle/short", [&users](RequestContext& context) -> Response {
     co_return ok(co_await users.short_profile(context.param("handle")));
   });

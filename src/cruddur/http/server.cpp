@@ -118,8 +118,8 @@ asio::awaitable<void> read_request(tcp::socket& socket, beast::flat_buffer& buff
       ec = bhttp::error::buffer_overflow;
       co_return;
     }
-    auto received = co_await socket.async_read_some(buffer.prepare(size),
-                                                    redirect_error(use_awaitable, ec));
+    auto received =
+        co_await socket.async_read_some(buffer.prepare(size), redirect_error(use_awaitable, ec));
     buffer.commit(received);
     if (ec == asio::error::eof) {
       ec = {};

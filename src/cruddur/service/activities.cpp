@@ -277,8 +277,7 @@ asio::awaitable<FeedPage> Activities::home(const PageRequest& page) {
   co_return make_page(std::move(json), limit);
 }
 
-asio::awaitable<std::shared_ptr<const std::string>> Activities::profile(
-    const std::string& handle) {
+asio::awaitable<std::shared_ptr<const std::string>> Activities::profile(const std::string& handle) {
   if (is_blank(handle)) throw ValidationError({"user_handle_blank"});
   FeedCache::Loader load = [this, handle] { return query_profile(pool_, profile_, handle); };
   co_return co_await feeds_.profile(handle, std::move(load));

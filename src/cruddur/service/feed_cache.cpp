@@ -52,8 +52,8 @@ asio::awaitable<FeedCache::Text> FeedCache::profile(const std::string& handle, L
   return read(profile_key(handle), std::move(load));
 }
 
-asio::awaitable<FeedCache::Text> FeedCache::show(const std::string& handle,
-                                                 const std::string& uuid, Loader load) {
+asio::awaitable<FeedCache::Text> FeedCache::show(const std::string& handle, const std::string& uuid,
+                                                 Loader load) {
   return read(show_key(handle, uuid), std::move(load));
 }
 
