@@ -163,13 +163,13 @@ TEST(RedisCache, InvalidationByOneProcessIsSeenByAnother) {
     ++loads;
     co_return database;
   };
-  EXPECT_EQ(run(io, process_a.get_or_load(key, 60s, loader)), "[\"seed\"]");
-  EXPECT_EQ(run(io, process_b.get_or_load(key, 60s, loader)), "[\"seed\"]");  // B: a hit
+  EXPECT_EQ(*run(io, process_a.get_or_load(key, 60s, loader)), "[\"seed\"]");
+  EXPECT_EQ(*run(io, process_b.get_or_load(key, 60s, loader)), "[\"seed\"]");  // B: a hit
   EXPECT_EQ(loads, 1);
 
   database = "[\"new post\",\"seed\"]";  // B handles a write: commit, then invalidate, then ack
   run(io, process_b.invalidate({key}));
-  EXPECT_EQ(run(io, process_a.get_or_load(key, 60s, loader)), "[\"new post\",\"seed\"]");
+  EXPECT_EQ(*run(io, process_a.get_or_load(key, 60s, loader)), "[\"new post\",\"seed\"]");
   EXPECT_EQ(loads, 2);
   run(io, process_a.invalidate({key}));
 }

@@ -32,7 +32,7 @@ class ServerTest : public ::testing::Test {
     cruddur::http::add_operational_routes(router_, metrics_);
     router_.add("GET", "/nothing",
                 [](cruddur::http::RequestContext&) -> asio::awaitable<cruddur::http::HttpResponse> {
-                  cruddur::http::HttpResponse response{204, "text/plain", {}, ""};
+                  cruddur::http::HttpResponse response{204, "text/plain", {}, "", {}};
                   response.headers.emplace_back("X-Split", "a\r\nSet-Cookie: injected=1");
                   response.headers.emplace_back("X-Kept", "yes");
                   co_return response;

@@ -36,6 +36,19 @@ TEST(MemoryCache, SetGetDel) {
   EXPECT_EQ(cache.bytes(), 0u);
 }
 
+TEST(MemoryCache, HitsShareTheStoredValueWithoutCopying) {
+  MemoryCache cache;
+  cache.set_now("k", "v", 60s);
+  auto first = cache.get_shared_now("k");
+  auto second = cache.get_shared_now("k");
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first.get(), second.get());
+  cache.set_now("k", "w", 60s);
+  EXPECT_EQ(*first, "v") << "a value handed out stays valid after it is replaced";
+  EXPECT_EQ(*cache.get_shared_now("k"), "w");
+  EXPECT_EQ(cache.get_shared_now("absent"), nullptr);
+}
+
 TEST(MemoryCache, EntriesExpireAfterTheirTtl) {
   ManualClock clock;
   auto cache = make(1 << 20, 100, &clock);

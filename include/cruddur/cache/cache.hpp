@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +35,10 @@ class Cache {
 
   /// The value, or nullopt on a miss (absent or expired).
   virtual asio::awaitable<std::optional<std::string>> get(std::string key) = 0;
+  /// The value as immutable shared text, or null on a miss: for callers that keep or forward it
+  /// (a cached response body) without copying it. In-process backends hand out the stored value
+  /// itself; the default wraps get().
+  virtual asio::awaitable<std::shared_ptr<const std::string>> get_shared(std::string key);
   /// Stores `value` for `ttl` (at least one second), replacing any previous value.
   virtual asio::awaitable<void> set(std::string key, std::string value,
                                     std::chrono::seconds ttl) = 0;

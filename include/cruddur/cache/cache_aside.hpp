@@ -21,6 +21,8 @@ class CacheAside {
  public:
   /// Produces the value on a miss (e.g. the feed's JSON from Postgres).
   using Loader = std::function<asio::awaitable<std::string>()>;
+  /// A value as handed out: immutable and shared (a hit on an in-process cache copies nothing).
+  using Value = std::shared_ptr<const std::string>;
 
   explicit CacheAside(Cache& cache);
   ~CacheAside();
@@ -29,8 +31,7 @@ class CacheAside {
   /// every caller waiting on that load and nothing is cached. A load that overlaps an
   /// invalidate() is returned but not cached, so a write is never hidden by a load that started
   /// before it. Cache errors propagate as the cache throws them (none, over a SafeCache).
-  asio::awaitable<std::string> get_or_load(std::string key, std::chrono::seconds ttl,
-                                           Loader loader);
+  asio::awaitable<Value> get_or_load(std::string key, std::chrono::seconds ttl, Loader loader);
 
   /// Invalidates after a write: loads in progress will not be cached, later calls do not join
   /// them, and the keys are deleted from the cache. Throws what the cache's del throws (over a
@@ -42,13 +43,13 @@ class CacheAside {
 
  private:
   struct Flight;
-  asio::awaitable<std::string> lead(std::string key, std::chrono::seconds ttl, Loader loader,
-                                    std::shared_ptr<Flight> flight);
+  asio::awaitable<Value> lead(std::string key, std::chrono::seconds ttl, Loader loader,
+                              std::shared_ptr<Flight> flight);
   // Runs on the flight's strand: the loader's result once it is there.
-  static asio::awaitable<std::string> await_flight(std::shared_ptr<Flight> flight);
+  static asio::awaitable<Value> await_flight(std::shared_ptr<Flight> flight);
   asio::awaitable<void> delete_quietly(std::string key);
   // Hands the load's result to the waiters (on the flight's strand).
-  static void complete(const std::shared_ptr<Flight>& flight, std::string value,
+  static void complete(const std::shared_ptr<Flight>& flight, Value value,
                        std::exception_ptr error);
 
   Cache& cache_;

@@ -30,6 +30,8 @@ class MemoryCache final : public Cache {
   ~MemoryCache() override;
 
   asio::awaitable<std::optional<std::string>> get(std::string key) override;
+  /// The stored value itself, not a copy.
+  asio::awaitable<std::shared_ptr<const std::string>> get_shared(std::string key) override;
   asio::awaitable<void> set(std::string key, std::string value, std::chrono::seconds ttl) override;
   asio::awaitable<void> del(std::vector<std::string> keys) override;
   [[nodiscard]] std::string_view backend() const override { return "memory"; }
@@ -37,6 +39,7 @@ class MemoryCache final : public Cache {
 
   /// Synchronous forms of the above (the awaitable ones call these).
   std::optional<std::string> get_now(const std::string& key);
+  std::shared_ptr<const std::string> get_shared_now(const std::string& key);
   void set_now(const std::string& key, std::string value, std::chrono::seconds ttl);
   void del_now(const std::vector<std::string>& keys);
 

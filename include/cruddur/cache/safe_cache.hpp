@@ -43,6 +43,8 @@ class SafeCache final : public Cache {
 
   /// Never throws CacheError.
   asio::awaitable<std::optional<std::string>> get(std::string key) override;
+  /// Never throws CacheError; an in-process backend's own shared value.
+  asio::awaitable<std::shared_ptr<const std::string>> get_shared(std::string key) override;
   /// Never throws CacheError.
   asio::awaitable<void> set(std::string key, std::string value, std::chrono::seconds ttl) override;
   /// Throws CacheError("cache_invalidation_failed") when the backend failed or timed out.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,15 +26,31 @@ struct HttpRequest {
   [[nodiscard]] std::optional<std::string> query(std::string_view name) const;
 };
 
-/// A response to write. `body` is sent as is.
+/// Text owned elsewhere and shared, e.g. a value of the feed cache: `text` stays valid while
+/// `owner` lives.
+struct SharedText {
+  std::shared_ptr<const void> owner;
+  std::string_view text;
+};
+
+/// A response to write. The body is sent as is: `shared_body` when it has an owner (a body shared
+/// with a cache, written from there without a copy), else `body`.
 struct HttpResponse {
   unsigned status = 200;
   std::string content_type = "application/json";
   Headers headers;
   std::string body;
+  SharedText shared_body;
+
+  /// The body that is sent.
+  [[nodiscard]] std::string_view body_text() const {
+    return shared_body.owner ? shared_body.text : std::string_view(body);
+  }
 
   /// A JSON response whose body is already JSON text (e.g. built by Postgres).
   static HttpResponse json(unsigned status, std::string body);
+  /// The same with a shared body.
+  static HttpResponse json(unsigned status, SharedText body);
 };
 
 /// Decodes `%XX` and, when `plus_is_space`, `+`. Nullopt for malformed escapes, a NUL byte or a

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,7 +30,9 @@ struct PageRequest {
 /// One page of a feed: the JSON array built by Postgres, and the cursor of the next page when
 /// this one is full.
 struct FeedPage {
-  std::string json;
+  /// Owns the bytes `json` points into; for the cached first page, shared with the feed cache.
+  std::shared_ptr<const std::string> text;
+  std::string_view json;
   std::optional<std::string> next;
   unsigned limit = 0;
 };
@@ -47,10 +50,11 @@ class Activities {
   /// Newest first, expired hidden, keyset-paginated. The first page at the default limit comes
   /// from the feed cache.
   asio::awaitable<FeedPage> home(const PageRequest& page);
-  /// `{profile, activities}` of the user with `handle` (cached).
-  asio::awaitable<std::string> profile(const std::string& handle);
-  /// `{activity, replies}`; replies oldest first (cached).
-  asio::awaitable<std::string> show(const std::string& handle, const std::string& activity_uuid);
+  /// `{profile, activities}` of the user with `handle` (cached; shared with the cache).
+  asio::awaitable<std::shared_ptr<const std::string>> profile(const std::string& handle);
+  /// `{activity, replies}`; replies oldest first (cached; shared with the cache).
+  asio::awaitable<std::shared_ptr<const std::string>> show(const std::string& handle,
+                                                           const std::string& activity_uuid);
   asio::awaitable<std::string> search(const std::optional<std::string>& term);
   /// Replies by others to the caller's activities.
   asio::awaitable<std::string> notifications(const Caller& caller);

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,18 +38,19 @@ class FeedCache {
  public:
   /// Produces the value on a miss; its exceptions reach the caller, and nothing is cached.
   using Loader = std::function<asio::awaitable<std::string>()>;
+  /// A read's value: immutable and shared with the cache (a hit copies nothing).
+  using Text = std::shared_ptr<const std::string>;
 
   /// `feeds` null turns the feed cache off (`CACHE_URL=none://`): every read runs its loader —
   /// no cached value and no sharing of concurrent loads — and invalidations do nothing.
   FeedCache(cache::CacheAside* feeds, std::chrono::seconds ttl);
 
   /// The first page (default limit, no cursor) of the home feed, the same for every caller.
-  asio::awaitable<std::string> home(Loader load);
+  asio::awaitable<Text> home(Loader load);
   /// `/api/activities/@<handle>`.
-  asio::awaitable<std::string> profile(const std::string& handle, Loader load);
+  asio::awaitable<Text> profile(const std::string& handle, Loader load);
   /// `/api/activities/@<handle>/status/<uuid>` (the SQL matches both, so the key holds both).
-  asio::awaitable<std::string> show(const std::string& handle, const std::string& uuid,
-                                    Loader load);
+  asio::awaitable<Text> show(const std::string& handle, const std::string& uuid, Loader load);
 
   /// A new activity by `author`: home and the author's profile.
   asio::awaitable<void> created(const std::string& author);
@@ -61,7 +63,7 @@ class FeedCache {
 
  private:
   // The one place that tells a cache on from off.
-  asio::awaitable<std::string> read(std::string key, Loader load);
+  asio::awaitable<Text> read(std::string key, Loader load);
   asio::awaitable<void> clear(std::vector<std::string> keys);
 
   cache::CacheAside* feeds_;

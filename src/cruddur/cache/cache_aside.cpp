@@ -18,7 +18,7 @@ struct CacheAside::Flight {
   Strand strand;
   asio::steady_timer done_signal;  // cancelled when the load finished
   bool done = false;
-  std::string value;
+  Value value;
   std::exception_ptr error;
 };
 
@@ -31,9 +31,10 @@ std::size_t CacheAside::loads_in_flight() const {
   return flights_.size();
 }
 
-asio::awaitable<std::string> CacheAside::get_or_load(std::string key, std::chrono::seconds ttl,
-                                                     Loader loader) {
-  if (auto hit = co_await cache_.get(key)) co_return std::move(*hit);
+asio::awaitable<CacheAside::Value> CacheAside::get_or_load(std::string key,
+                                                           std::chrono::seconds ttl,
+                                                           Loader loader) {
+  if (auto hit = co_await cache_.get_shared(key)) co_return hit;
   auto executor = co_await asio::this_coro::executor;
   std::shared_ptr<Flight> flight;
   bool leader = false;
@@ -50,19 +51,20 @@ asio::awaitable<std::string> CacheAside::get_or_load(std::string key, std::chron
   co_return co_await asio::co_spawn(flight->strand, await_flight(flight), asio::use_awaitable);
 }
 
-asio::awaitable<std::string> CacheAside::lead(std::string key, std::chrono::seconds ttl,
-                                              Loader loader, std::shared_ptr<Flight> flight) {
+asio::awaitable<CacheAside::Value> CacheAside::lead(std::string key, std::chrono::seconds ttl,
+                                                    Loader loader, std::shared_ptr<Flight> flight) {
   auto epoch = epoch_.load();
-  std::string value;
+  Value value;
   std::exception_ptr error;
   try {
-    value = co_await loader();
+    auto loaded = co_await loader();
+    value = std::make_shared<const std::string>(std::move(loaded));
   } catch (...) {
     error = std::current_exception();
   }
   complete(flight, value, error);
   if (!error && epoch_.load() == epoch) {
-    co_await cache_.set(key, value, ttl);
+    co_await cache_.set(key, *value, ttl);
     // An invalidation that ran while the set was on its way may have been overtaken by it.
     if (epoch_.load() != epoch) co_await delete_quietly(key);
   }
@@ -85,7 +87,7 @@ asio::awaitable<void> CacheAside::invalidate(std::vector<std::string> keys) {
   co_await cache_.del(std::move(keys));
 }
 
-void CacheAside::complete(const std::shared_ptr<Flight>& flight, std::string value,
+void CacheAside::complete(const std::shared_ptr<Flight>& flight, Value value,
                           std::exception_ptr error) {
   asio::post(flight->strand, [flight, value = std::move(value), error = std::move(error)] {
     flight->value = value;
@@ -105,7 +107,7 @@ asio::awaitable<void> CacheAside::delete_quietly(std::string key) {
   }
 }
 
-asio::awaitable<std::string> CacheAside::await_flight(std::shared_ptr<Flight> flight) {
+asio::awaitable<CacheAside::Value> CacheAside::await_flight(std::shared_ptr<Flight> flight) {
   if (!flight->done) {
     boost::system::error_code ec;
     co_await flight->done_signal.async_wait(asio::redirect_error(asio::use_awaitable, ec));

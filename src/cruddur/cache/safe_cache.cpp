@@ -156,6 +156,13 @@ asio::awaitable<std::optional<std::string>> SafeCache::get(std::string key) {
   co_return std::move(value);
 }
 
+asio::awaitable<std::shared_ptr<const std::string>> SafeCache::get_shared(std::string key) {
+  if (!backend_->in_process()) co_return co_await Cache::get_shared(std::move(key));
+  auto value = co_await backend_->get_shared(std::move(key));
+  ++(value ? counters_->hits : counters_->misses);
+  co_return value;
+}
+
 asio::awaitable<void> SafeCache::set(std::string key, std::string value, std::chrono::seconds ttl) {
   if (backend_->in_process()) {
     ++counters_->sets;

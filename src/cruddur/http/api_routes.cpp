@@ -21,6 +21,19 @@ HttpResponse ok(std::string json) {
   return HttpResponse::json(200, std::move(json));
 }
 
+// A 200 whose body is `json` within `owner` (a value shared with the feed cache): not copied.
+HttpResponse ok_shared(std::shared_ptr<const void> owner, std::string_view json) {
+  SharedText body;
+  body.owner = std::move(owner);
+  body.text = json;
+  return HttpResponse::json(200, std::move(body));
+}
+
+HttpResponse ok_shared(std::shared_ptr<const std::string> json) {
+  std::string_view text = *json;
+  return ok_shared(std::move(json), text);
+}
+
 }  // namespace
 
 void add_api_routes(Router& router, ApiServices services) {
@@ -34,7 +47,7 @@ void add_api_routes(Router& router, ApiServices services) {
     // Named, not a braced temporary: g++ 12 destroys temporaries inside co_await twice.
     service::PageRequest wanted{request.query("limit"), request.query("before")};
     auto page = co_await activities.home(wanted);
-    auto response = ok(std::move(page.json));
+    auto response = ok_shared(std::move(page.text), page.json);
     if (page.next) {
       // Concatenated, not formatted: this runs on every cached hit of the first page.
       response.headers.emplace_back("Link",
@@ -63,13 +76,13 @@ void add_api_routes(Router& router, ApiServices services) {
                                                       context.request().body));
              });
   router.add("GET", "/api/activities/@:handle", [&activities](RequestContext& context) -> Response {
-    co_return ok(co_await activities.profile(context.param("handle")));
+    co_return ok_shared(co_await activities.profile(context.param("handle")));
   });
-  router.add(
-      "GET", "/api/activities/@:handle/status/:uuid",
-      [&activities](RequestContext& context) -> Response {
-        co_return ok(co_await activities.show(context.param("handle"), context.param("uuid")));
-      });
+  router.add("GET", "/api/activities/@:handle/status/:uuid",
+             [&activities](RequestContext& context) -> Response {
+               co_return ok_shared(
+                   co_await activities.show(context.param("handle"), context.param("uuid")));
+             });
   router.add("GET", "/api/users/@:handle/short", [&users](RequestContext& context) -> Response {
     co_return ok(co_await users.short_profile(context.param("handle")));
   });

@@ -94,7 +94,11 @@ std::optional<std::string> HttpRequest::query(std::string_view name) const {
 }
 
 HttpResponse HttpResponse::json(unsigned status, std::string body) {
-  return {status, "application/json", {}, std::move(body)};
+  return {status, "application/json", {}, std::move(body), {}};
+}
+
+HttpResponse HttpResponse::json(unsigned status, SharedText body) {
+  return {status, "application/json", {}, {}, std::move(body)};
 }
 
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {

@@ -11,7 +11,7 @@ void add_operational_routes(Router& router, const Metrics& metrics) {
     co_return HttpResponse::json(200, R"({"success":true,"ver":1})");
   });
   router.add("GET", "/metrics", [&metrics](RequestContext&) -> asio::awaitable<HttpResponse> {
-    co_return HttpResponse{200, "text/plain; version=0.0.4", {}, metrics.render()};
+    co_return HttpResponse{200, "text/plain; version=0.0.4", {}, metrics.render(), {}};
   });
 }
 

@@ -100,12 +100,12 @@ void Pipeline::finish(const HttpRequest& request, const std::string& request_id,
   metrics_.observe(pattern, method_label(request.method), response.status, elapsed);
   spdlog::info("access id={} method={} path={} route={} status={} bytes={} ms={:.2f}", request_id,
                request.method.empty() ? "-" : request.method, path.empty() ? "-" : path,
-               pattern.empty() ? "-" : pattern, response.status, response.body.size(),
+               pattern.empty() ? "-" : pattern, response.status, response.body_text().size(),
                elapsed.count() * 1000);
 }
 
 HttpResponse Pipeline::preflight(const std::string& allow) {
-  HttpResponse response{204, "text/plain", {}, ""};
+  HttpResponse response{204, "text/plain", {}, "", {}};
   if (!allow.empty()) {
     response.headers.emplace_back("Access-Control-Allow-Methods", allow + ", OPTIONS");
   }

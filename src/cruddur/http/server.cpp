@@ -1,16 +1,19 @@
-// Beast HTTP/1.1 server: acceptor coroutine, one session coroutine per connection, graceful stop.
+// HTTP/1.1 server on Beast's parser: acceptor coroutine, one session coroutine and one deadline
+// watchdog per connection, graceful stop.
 #include "cruddur/http/server.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
 #include <mutex>
-#include <set>
+#include <unordered_set>
 
 #include "beast.hpp"
 #include "cruddur/core/error.hpp"
@@ -34,11 +37,19 @@ HttpRequest head_of(const Request& request) {
   return out;
 }
 
-// An answer as the bytes to send: the head (status line and fields) and the body.
+// An answer as the bytes to send: the head (status line and fields) and the body, owned or shared.
 struct Wire {
   std::string head;
   std::string body;
+  SharedText shared_body;
+  [[nodiscard]] std::string_view payload() const {
+    return shared_body.owner ? shared_body.text : std::string_view(body);
+  }
 };
+
+bool has_line_break(std::string_view text) {
+  return text.find('\r') != std::string_view::npos || text.find('\n') != std::string_view::npos;
+}
 
 // Serialises an answer as Beast 1.74 serialised the equivalent message (status line with Beast's
 // reason phrase; Server, Content-Type, the handler's fields in order, Content-Length; Connection
@@ -51,10 +62,7 @@ Wire to_wire(HttpResponse&& answer, unsigned version, bool head, bool keep_alive
   auto& out = wire.head;
   out.reserve(256);
   auto field = [&out](std::string_view name, std::string_view value) {
-    if (name.find_first_of("\r\n") != std::string_view::npos
-        || value.find_first_of("\r\n") != std::string_view::npos) {
-      return;
-    }
+    if (has_line_break(name) || has_line_break(value)) return;
     out.append(name).append(": ").append(value).append("\r\n");
   };
   bool bodiless = answer.status < 200 || answer.status == 204 || answer.status == 304;
@@ -71,21 +79,59 @@ Wire to_wire(HttpResponse&& answer, unsigned version, bool head, bool keep_alive
   field("Server", "cruddur");
   field("Content-Type", answer.content_type);
   for (const auto& [name, value] : answer.headers) field(name, value);
-  if (!bodiless) field("Content-Length", std::to_string(answer.body.size()));
+  if (!bodiless) field("Content-Length", std::to_string(answer.body_text().size()));
   if (version >= 11 && !keep_alive) field("Connection", "close");
   if (version < 11 && keep_alive) field("Connection", "keep-alive");
   out.append("\r\n");
-  if (!head && !bodiless) wire.body = std::move(answer.body);
+  if (!head && !bodiless) {
+    wire.body = std::move(answer.body);
+    wire.shared_body = std::move(answer.shared_body);
+  }
   return wire;
 }
 
 // Writes the head and the body in one gather write.
-asio::awaitable<void> write_wire(beast::tcp_stream& stream, const Wire& wire,
-                                 beast::error_code& ec) {
+asio::awaitable<void> write_wire(tcp::socket& socket, const Wire& wire, beast::error_code& ec) {
   std::array<asio::const_buffer, 2> buffers;  // not a braced list (g++ 12 coroutines)
   buffers[0] = asio::buffer(wire.head);
-  buffers[1] = asio::buffer(wire.body);
-  co_await asio::async_write(stream, buffers, redirect_error(use_awaitable, ec));
+  buffers[1] = asio::buffer(wire.payload());
+  co_await asio::async_write(socket, buffers, redirect_error(use_awaitable, ec));
+}
+
+// Reads one request into `parser` exactly as Beast 1.74's http::async_read does (read_op over
+// read_some_op: parse what is buffered, read at most 64 KiB more while the parser needs more; at
+// EOF, end_of_stream before any byte of a request, else what put_eof says), without the composed
+// operations' per-read executor work tracking.
+asio::awaitable<void> read_request(tcp::socket& socket, beast::flat_buffer& buffer,
+                                   bhttp::request_parser<bhttp::string_body>& parser,
+                                   beast::error_code& ec) {
+  ec = {};
+  while (!parser.is_done()) {
+    if (buffer.size() > 0) {
+      buffer.consume(parser.put(buffer.data(), ec));
+      if (ec && ec != bhttp::error::need_more) co_return;
+      if (!ec) continue;
+      ec = {};
+    }
+    auto size = beast::read_size(buffer, 65536);
+    if (size == 0) {
+      ec = bhttp::error::buffer_overflow;
+      co_return;
+    }
+    auto received =
+        co_await socket.async_read_some(buffer.prepare(size), redirect_error(use_awaitable, ec));
+    buffer.commit(received);
+    if (ec == asio::error::eof) {
+      ec = {};
+      if (parser.got_some()) {
+        parser.put_eof(ec);
+      } else {
+        ec = bhttp::error::end_of_stream;
+      }
+      co_return;
+    }
+    if (ec) co_return;
+  }
 }
 
 // The answer to a request the parser refused; the connection is closed after it.
@@ -102,6 +148,111 @@ HttpResponse refusal(const beast::error_code& ec) {
   return HttpResponse::json(status,
                             fmt::format(R"({{"code":"{}","message":"{}"}})", code, ec.message()));
 }
+
+using Clock = std::chrono::steady_clock;
+
+// One connection: its socket, used by its session coroutine only, and a watchdog that enforces the
+// deadline of the current read or write phase. The session moves the deadline with an atomic
+// store (no timer operation per phase); the watchdog's timer fires at the latest deadline it
+// knows of, re-arms while the deadline has moved on, and once it has passed shuts the descriptor
+// down, which ends the pending read or write with EOF or an error. The watchdog and stop() touch
+// nothing of the socket object but its descriptor, under `mutex`, and only while it is open: no
+// strand is needed although the io_context runs on several threads.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(tcp::socket&& socket, Clock::duration period)
+      : socket_(std::move(socket)),
+        descriptor_(socket_.native_handle()),
+        period_(period),
+        watchdog_(socket_.get_executor()) {}
+
+  tcp::socket& socket() { return socket_; }
+
+  // Starts the watchdog; the first phase ends at `deadline`.
+  void watch(Clock::time_point deadline) {
+    deadline_ = deadline.time_since_epoch().count();
+    std::lock_guard lock(mutex_);
+    arm(deadline);
+  }
+
+  // The current phase ends at `deadline` (Clock::time_point::max(): an untimed phase).
+  void set_deadline(Clock::time_point deadline) {
+    auto ticks = deadline.time_since_epoch().count();
+    deadline_ = ticks;
+    if (ticks >= armed_.load(std::memory_order_relaxed)) return;  // the watchdog fires earlier
+    std::lock_guard lock(mutex_);
+    if (!closed_ && ticks < armed_.load(std::memory_order_relaxed)) arm(deadline);
+  }
+
+  // Marks the connection as waiting for a request; false when the server is stopping (the
+  // Server::Impl::stop side of this handshake reads `idle_` after setting `stopping`).
+  bool enter_idle(const std::atomic<bool>& stopping) {
+    idle_ = true;
+    return !stopping;
+  }
+  void leave_idle() { idle_ = false; }
+
+  // Ends the wait for a request of an idle connection (stop()): its read sees EOF.
+  void end_idle_read() {
+    if (idle_) cut(SHUT_RD);
+  }
+
+  // True once the watchdog or stop() has shut the connection down: its read error is no refusal.
+  [[nodiscard]] bool was_cut() const { return cut_; }
+
+  // Stops the watchdog and closes the socket (after shutting down sending, so queued bytes go).
+  void close() {
+    {
+      std::lock_guard lock(mutex_);
+      closed_ = true;
+      watchdog_.cancel();
+    }
+    beast::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    socket_.close(ec);
+  }
+
+ private:
+  // Under mutex_.
+  void arm(Clock::time_point at) {
+    armed_ = at.time_since_epoch().count();
+    watchdog_.expires_at(at);
+    watchdog_.async_wait([self = shared_from_this()](const beast::error_code& ec) {
+      if (!ec) self->on_watchdog();
+    });
+  }
+
+  void on_watchdog() {
+    std::lock_guard lock(mutex_);
+    if (closed_) return;
+    auto now = Clock::now();
+    auto deadline = Clock::time_point(Clock::duration(deadline_.load()));
+    if (now < deadline) {
+      arm(deadline == Clock::time_point::max() ? now + period_ : deadline);
+      return;
+    }
+    cut_ = true;
+    ::shutdown(descriptor_, SHUT_RDWR);
+  }
+
+  void cut(int how) {
+    std::lock_guard lock(mutex_);
+    if (closed_) return;
+    cut_ = true;
+    ::shutdown(descriptor_, how);
+  }
+
+  tcp::socket socket_;
+  const int descriptor_;
+  const Clock::duration period_;  // how often an untimed phase is looked at
+  std::atomic<Clock::rep> deadline_{0};
+  std::atomic<Clock::rep> armed_{0};  // when the watchdog fires next; written under mutex_
+  std::atomic<bool> idle_{false};
+  std::atomic<bool> cut_{false};
+  std::mutex mutex_;
+  asio::steady_timer watchdog_;  // under mutex_
+  bool closed_ = false;          // under mutex_
+};
 
 }  // namespace
 
@@ -121,51 +272,56 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   tcp::acceptor acceptor;
   std::uint16_t bound_port = 0;
   std::atomic<std::size_t> open_connections{0};
+  std::atomic<bool> stopping{false};
   std::mutex mutex;
-  std::set<std::shared_ptr<beast::tcp_stream>> idle;  // connections waiting for a request
-  bool stopping = false;
+  std::unordered_set<Connection*> connections;  // open ones, so stop() can end their idle reads
 
-  // Registers a connection as waiting for a request, so stop() can close it; false once stopping.
-  bool enter_idle(const std::shared_ptr<beast::tcp_stream>& stream) {
+  // Registers a session's connection; false once stopping.
+  bool enter(Connection* connection) {
     std::lock_guard lock(mutex);
     if (stopping) return false;
-    idle.insert(stream);
+    connections.insert(connection);
     return true;
   }
 
-  void leave_idle(const std::shared_ptr<beast::tcp_stream>& stream) {
+  void leave(Connection* connection) {
     std::lock_guard lock(mutex);
-    idle.erase(stream);
+    connections.erase(connection);
+  }
+
+  void stop() {
+    std::lock_guard lock(mutex);
+    stopping = true;
+    for (auto* connection : connections) connection->end_idle_read();
   }
 
   asio::awaitable<void> accept_loop() {
     auto self = shared_from_this();
     while (acceptor.is_open()) {
       beast::error_code ec;
-      auto socket =
-          co_await acceptor.async_accept(asio::make_strand(io), redirect_error(use_awaitable, ec));
+      auto socket = co_await acceptor.async_accept(redirect_error(use_awaitable, ec));
       if (ec) {
         if (!acceptor.is_open()) break;
         spdlog::warn("accept failed: {}", ec.message());
         continue;
       }
-      auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
-      asio::co_spawn(stream->get_executor(), session(stream), asio::detached);
+      auto connection = std::make_shared<Connection>(std::move(socket), options.read_timeout);
+      asio::co_spawn(connection->socket().get_executor(), session(connection), asio::detached);
     }
   }
 
   // After refusing a request the client may still be sending it: closing with unread bytes would
   // reset the connection and could destroy the refusal before the client reads it. So stop
   // sending, then read and discard for a short, bounded while (a "lingering close").
-  static asio::awaitable<void> linger(beast::tcp_stream& stream) {
+  static asio::awaitable<void> linger(Connection& connection) {
     beast::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream.expires_after(std::chrono::seconds(2));
+    connection.socket().shutdown(tcp::socket::shutdown_send, ec);
+    connection.set_deadline(Clock::now() + std::chrono::seconds(2));
     std::array<char, 4096> scratch{};
     std::size_t discarded = 0;
     while (!ec && discarded < 1024 * 1024) {
-      discarded +=
-          co_await stream.async_read_some(asio::buffer(scratch), redirect_error(use_awaitable, ec));
+      discarded += co_await connection.socket().async_read_some(asio::buffer(scratch),
+                                                                redirect_error(use_awaitable, ec));
     }
   }
 
@@ -179,46 +335,55 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     return to_wire(std::move(answer), 11, false, false);
   }
 
-  asio::awaitable<void> session(std::shared_ptr<beast::tcp_stream> stream) {
+  asio::awaitable<void> session(std::shared_ptr<Connection> connection) {
     auto self = shared_from_this();
     ++open_connections;
+    if (enter(connection.get())) {
+      connection->watch(Clock::now() + options.read_timeout);
+      co_await serve(*connection);
+      leave(connection.get());
+    }
+    connection->close();
+    --open_connections;
+  }
+
+  // Answers the connection's requests until it closes, fails, times out or the server stops.
+  // Deadlines: read_timeout for reading a request (idle keep-alive included) and again for
+  // writing its answer; none while the handler runs (the pool bounds it).
+  asio::awaitable<void> serve(Connection& connection) {
     beast::flat_buffer buffer;
     beast::error_code ec;
     while (true) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
       parser.body_limit(options.body_limit);
-      stream->expires_after(options.read_timeout);
-      if (!enter_idle(stream)) break;
-      co_await bhttp::async_read(*stream, buffer, parser, redirect_error(use_awaitable, ec));
-      leave_idle(stream);
-      if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout
-          || ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+      connection.set_deadline(Clock::now() + options.read_timeout);
+      if (!connection.enter_idle(stopping)) break;
+      co_await read_request(connection.socket(), buffer, parser, ec);
+      connection.leave_idle();
+      // A request read in full is answered even if stop() ended the read a moment later.
+      if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted
+          || ec == asio::error::connection_reset || (ec && connection.was_cut())) {
         break;
       }
       if (ec) {
         auto wire = refuse(parser, ec);
-        co_await write_wire(*stream, wire, ec);
-        co_await linger(*stream);
+        co_await write_wire(connection.socket(), wire, ec);
+        co_await linger(connection);
         break;
       }
+      connection.set_deadline(Clock::time_point::max());
       auto request = parser.release();
       auto converted = head_of(request);
       converted.body = std::move(request.body());  // not copied: the request is done with it
       auto answer = co_await handler(std::move(converted));
-      bool keep_alive = request.keep_alive();
-      {
-        std::lock_guard lock(mutex);
-        keep_alive = keep_alive && !stopping;
-      }
+      bool keep_alive = request.keep_alive() && !stopping;
       auto wire = to_wire(std::move(answer), request.version(),
                           request.method() == bhttp::verb::head, keep_alive);
-      co_await write_wire(*stream, wire, ec);
+      connection.set_deadline(Clock::now() + options.read_timeout);
+      co_await write_wire(connection.socket(), wire, ec);
       if (ec || !keep_alive) break;
     }
-    stream->socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream->socket().close(ec);
-    --open_connections;
   }
 };
 
@@ -252,11 +417,7 @@ void Server::stop() {
     beast::error_code ec;
     impl->acceptor.close(ec);
   });
-  std::lock_guard lock(impl->mutex);
-  impl->stopping = true;
-  for (const auto& stream : impl->idle) {
-    asio::post(stream->get_executor(), [stream] { stream->cancel(); });
-  }
+  impl->stop();
 }
 
 std::size_t Server::open_connections() const {

@@ -166,7 +166,8 @@ FeedPage make_page(std::string json, unsigned limit) {
     auto uuid = last_string_value(json, R"("uuid":")");
     if (created_at && uuid) page.next = encode_cursor(Cursor{*created_at, *uuid});
   }
-  page.json = std::move(json);
+  page.text = std::make_shared<const std::string>(std::move(json));
+  page.json = *page.text;
   return page;
 }
 
@@ -180,14 +181,15 @@ std::string to_cached_page(const FeedPage& page) {
   return value;
 }
 
-FeedPage from_cached_page(std::string value, unsigned limit) {
-  auto newline = value.find('\n');
-  if (newline == std::string::npos) return make_page(std::move(value), limit);
+// The page views the cached value rather than copying it.
+FeedPage from_cached_page(std::shared_ptr<const std::string> value, unsigned limit) {
+  auto newline = value->find('\n');
+  if (newline == std::string::npos) return make_page(*value, limit);
   FeedPage page;
   page.limit = limit;
-  if (newline > 0) page.next = value.substr(0, newline);
-  value.erase(0, newline + 1);
-  page.json = std::move(value);
+  if (newline > 0) page.next = value->substr(0, newline);
+  page.json = std::string_view(*value).substr(newline + 1);
+  page.text = std::move(value);
   return page;
 }
 
@@ -275,14 +277,14 @@ asio::awaitable<FeedPage> Activities::home(const PageRequest& page) {
   co_return make_page(std::move(json), limit);
 }
 
-asio::awaitable<std::string> Activities::profile(const std::string& handle) {
+asio::awaitable<std::shared_ptr<const std::string>> Activities::profile(const std::string& handle) {
   if (is_blank(handle)) throw ValidationError({"user_handle_blank"});
   FeedCache::Loader load = [this, handle] { return query_profile(pool_, profile_, handle); };
   co_return co_await feeds_.profile(handle, std::move(load));
 }
 
-asio::awaitable<std::string> Activities::show(const std::string& handle,
-                                              const std::string& activity_uuid) {
+asio::awaitable<std::shared_ptr<const std::string>> Activities::show(
+    const std::string& handle, const std::string& activity_uuid) {
   if (!is_uuid(activity_uuid)) throw NotFound("no such activity");
   FeedCache::Loader load = [this, handle, activity_uuid] {
     return query_show(pool_, show_, handle, activity_uuid);

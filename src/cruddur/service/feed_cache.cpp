@@ -22,6 +22,12 @@ std::string show_key(const std::string& handle, const std::string& uuid) {
   return "v1:show:" + handle + ":" + uuid;
 }
 
+// The cache off: the loader's value, shared like a cached one.
+asio::awaitable<FeedCache::Text> load_shared(FeedCache::Loader load) {
+  auto loaded = co_await load();
+  co_return std::make_shared<const std::string>(std::move(loaded));
+}
+
 }  // namespace
 
 FeedCache::FeedCache(cache::CacheAside* feeds, std::chrono::seconds ttl)
@@ -29,8 +35,8 @@ FeedCache::FeedCache(cache::CacheAside* feeds, std::chrono::seconds ttl)
 
 // The reads are plain functions handing back CacheAside's awaitable (whose frame owns the key
 // and the loader): one coroutine frame less on every cached hit.
-asio::awaitable<std::string> FeedCache::read(std::string key, Loader load) {
-  if (feeds_ == nullptr) return load();
+asio::awaitable<FeedCache::Text> FeedCache::read(std::string key, Loader load) {
+  if (feeds_ == nullptr) return load_shared(std::move(load));
   return feeds_->get_or_load(std::move(key), ttl_, std::move(load));
 }
 
@@ -38,16 +44,16 @@ asio::awaitable<void> FeedCache::clear(std::vector<std::string> keys) {
   if (feeds_ != nullptr) co_await feeds_->invalidate(std::move(keys));
 }
 
-asio::awaitable<std::string> FeedCache::home(Loader load) {
+asio::awaitable<FeedCache::Text> FeedCache::home(Loader load) {
   return read(kHomeKey, std::move(load));
 }
 
-asio::awaitable<std::string> FeedCache::profile(const std::string& handle, Loader load) {
+asio::awaitable<FeedCache::Text> FeedCache::profile(const std::string& handle, Loader load) {
   return read(profile_key(handle), std::move(load));
 }
 
-asio::awaitable<std::string> FeedCache::show(const std::string& handle, const std::string& uuid,
-                                             Loader load) {
+asio::awaitable<FeedCache::Text> FeedCache::show(const std::string& handle, const std::string& uuid,
+                                                 Loader load) {
   return read(show_key(handle, uuid), std::move(load));
 }
 

@@ -13,7 +13,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Entry {
   std::string key;
-  std::string value;
+  std::shared_ptr<const std::string> value;  // shared with readers: a hit copies nothing
   Clock::time_point expires_at;
   std::size_t cost = 0;
 };
@@ -50,14 +50,20 @@ MemoryCache::MemoryCache(MemoryCacheOptions options) : state_(std::make_unique<S
 MemoryCache::~MemoryCache() = default;
 
 std::optional<std::string> MemoryCache::get_now(const std::string& key) {
+  auto value = get_shared_now(key);
+  if (!value) return std::nullopt;
+  return *value;
+}
+
+std::shared_ptr<const std::string> MemoryCache::get_shared_now(const std::string& key) {
   auto& s = *state_;
   std::lock_guard lock(s.mutex);
   auto found = s.index.find(key);
-  if (found == s.index.end()) return std::nullopt;
+  if (found == s.index.end()) return nullptr;
   auto entry = found->second;
   if (entry->expires_at <= s.now()) {
     s.erase(entry);
-    return std::nullopt;
+    return nullptr;
   }
   s.lru.splice(s.lru.begin(), s.lru, entry);
   return entry->value;
@@ -70,7 +76,8 @@ void MemoryCache::set_now(const std::string& key, std::string value, std::chrono
   if (auto found = s.index.find(key); found != s.index.end()) s.erase(found->second);
   if (cost > s.options.max_bytes || s.options.max_entries == 0 || ttl.count() <= 0) return;
   s.evict_to_fit(cost);
-  s.lru.push_front(Entry{key, std::move(value), s.now() + ttl, cost});
+  auto shared = std::make_shared<const std::string>(std::move(value));
+  s.lru.push_front(Entry{key, std::move(shared), s.now() + ttl, cost});
   s.index.emplace(key, s.lru.begin());
   s.bytes += cost;
 }
@@ -95,6 +102,10 @@ std::size_t MemoryCache::bytes() const {
 
 asio::awaitable<std::optional<std::string>> MemoryCache::get(std::string key) {
   co_return get_now(key);
+}
+
+asio::awaitable<std::shared_ptr<const std::string>> MemoryCache::get_shared(std::string key) {
+  co_return get_shared_now(key);
 }
 
 asio::awaitable<void> MemoryCache::set(std::string key, std::string value,
