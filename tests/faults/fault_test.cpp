@@ -224,9 +224,9 @@ TEST_F(FaultsTest, SigtermUnderLoadFinishesRequestsInFlightAndExitsZero) {
   // Hold the feed's table: the load's next requests and the four below stay in flight inside
   // Postgres until the lock goes.
   auto lock_waiters = [&] {
-    return std::stoi(sql_value(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-        "AND application_name = 'cruddur'"));
+    return std::stoi(
+        sql_value("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                  "AND application_name = 'cruddur'"));
   };
   auto locker = connect();
   locker.exec("BEGIN");

@@ -198,13 +198,13 @@ void PoolConnection::arm_answer_timer() {
   if (next == in_flight_.end()) return;
   answer_armed_ = true;
   answer_timer_.expires_at((*next)->answer_by);
-  answer_timer_.async_wait([self = shared_from_this(),
-                            generation = generation_](boost::system::error_code ec) {
-    if (generation != self->generation_ || self->state_ == State::closed) return;
-    self->answer_armed_ = false;
-    if (!ec) self->answer_overdue();
-    self->arm_answer_timer();
-  });
+  answer_timer_.async_wait(
+      [self = shared_from_this(), generation = generation_](boost::system::error_code ec) {
+        if (generation != self->generation_ || self->state_ == State::closed) return;
+        self->answer_armed_ = false;
+        if (!ec) self->answer_overdue();
+        self->arm_answer_timer();
+      });
 }
 
 // Answers every read past its answer_by now; the statements stay in the pipeline (Postgres

@@ -49,7 +49,7 @@ struct Request {
   Returns returns = Returns::none;
   std::unique_ptr<Completion> completion;  ///< null for internal requests
   std::shared_ptr<PoolConnection> target;  ///< transaction requests skip the queue
-  Clock::time_point deadline;               ///< of the wait in the pool's queue
+  Clock::time_point deadline;              ///< of the wait in the pool's queue
   /// Reads sent into a pipeline: the caller gets QueryCanceled at this time even if the statement
   /// is still queued behind others on the connection; its result is dropped when it comes.
   /// Unset (epoch) for everything else.
