@@ -3,10 +3,10 @@
 // The bytes are what a client writes on one keep-alive connection: up to kMaxRequests pipelined
 // requests are parsed with a fresh parser each (as Server's session does), converted to
 // HttpRequest and answered by a Pipeline over the operational routes and routes shaped like the
-// API's (path parameters, handlers that fail the ways real ones do); a request the parser refuses
-// goes through Pipeline::complete_refusal with what was parsed. Crashes, leaks, UB and broken
-// invariants (a response outside 100..599, a 405 without Allow, a refusal without a request id)
-// are findings.
+// API's (path parameters, the service's real body parsers, handlers that fail the ways real ones
+// do); a request the parser refuses goes through Pipeline::complete_refusal with what was parsed.
+// Crashes, leaks, UB and broken invariants (a response outside 100..599, a 405 without Allow, a
+// refusal without a request id) are findings.
 #include <spdlog/spdlog.h>
 
 #include <boost/beast/core/error.hpp>
@@ -29,6 +29,7 @@
 #include "cruddur/http/pipeline.hpp"
 #include "cruddur/http/router.hpp"
 #include "cruddur/http/server.hpp"
+#include "cruddur/service/bodies.hpp"
 #include "cruddur/service/errors.hpp"
 
 namespace {
@@ -75,17 +76,33 @@ awaitable<HttpResponse> failing(RequestContext& context) {
   }
 }
 
-// TODO(issue 8): when the API's body validation lands in src/cruddur/service, route the POST and
-// PUT bodies here through it (or give it a fuzz_body target of its own, see README.md).
+// The service's own body parsers (fuzz_body fuzzes them alone): their ValidationError and
+// invalid_json answers go through the pipeline's error mapping.
+awaitable<HttpResponse> create(RequestContext& context) {
+  auto activity = cruddur::service::parse_new_activity(context.request().body);
+  nlohmann::json body;
+  body["message"] = activity.message;
+  body["interval"] = activity.interval;
+  co_return HttpResponse::json(200, body.dump());
+}
+
+awaitable<HttpResponse> update_profile(RequestContext& context) {
+  auto update = cruddur::service::parse_profile_update(context.request().body);
+  nlohmann::json body;
+  body["display_name"] = update.display_name;
+  if (update.bio) body["bio"] = *update.bio;
+  co_return HttpResponse::json(200, body.dump());
+}
+
 void add_api_shaped_routes(cruddur::http::Router& router) {
   router.add("GET", "/api/activities/home", echo);
   router.add("GET", "/api/activities/search", echo);
   router.add("GET", "/api/activities/@:handle", echo);
   router.add("GET", "/api/activities/@:handle/status/:uuid", echo);
-  router.add("POST", "/api/activities", failing);
+  router.add("POST", "/api/activities", create);
   router.add("POST", "/api/activities/:uuid/reply", failing);
-  router.add("POST", "/api/profile/update", failing);
-  router.add("PUT", "/api/profile/update", failing);
+  router.add("POST", "/api/profile/update", update_profile);
+  router.add("PUT", "/api/profile/update", update_profile);
 }
 
 // The same conversion as the server's session (src/cruddur/http/server.cpp).

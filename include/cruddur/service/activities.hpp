@@ -73,7 +73,4 @@ class Activities {
 /// True for the canonical textual form of a UUID (8-4-4-4-12 hex digits).
 bool is_uuid(std::string_view text);
 
-/// Unicode code points in valid UTF-8 text (what the length rules count).
-std::size_t code_points(std::string_view utf8);
-
 }  // namespace cruddur::service

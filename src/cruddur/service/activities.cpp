@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <array>
 #include <charconv>
 #include <chrono>
 #include <utility>
@@ -11,6 +10,7 @@
 
 #include "cruddur/aws/base64url.hpp"
 #include "cruddur/db/pool.hpp"
+#include "cruddur/service/bodies.hpp"
 #include "cruddur/service/errors.hpp"
 #include "cruddur/service/feed_cache.hpp"
 #include "json_body.hpp"
@@ -21,19 +21,6 @@ namespace {
 constexpr unsigned kDefaultLimit = 20;
 constexpr unsigned kMaxLimit = 100;
 constexpr const char* kListLimit = "50";
-constexpr std::size_t kMaxMessage = 280;
-constexpr std::size_t kMaxReply = 1024;
-
-// The frontend's TTL choices and the intervals Postgres adds to now().
-constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kTtls{{
-    {"30-days", "30 days"},
-    {"7-days", "7 days"},
-    {"3-days", "3 days"},
-    {"1-day", "1 day"},
-    {"12-hours", "12 hours"},
-    {"3-hours", "3 hours"},
-    {"1-hour", "1 hour"},
-}};
 
 unsigned parse_limit(const std::optional<std::string>& text, std::vector<std::string>& errors) {
   if (!text) return kDefaultLimit;
@@ -243,12 +230,6 @@ bool is_uuid(std::string_view text) {
   return true;
 }
 
-std::size_t code_points(std::string_view utf8) {
-  std::size_t count = 0;
-  for (char c : utf8) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
-  return count;
-}
-
 Activities::Activities(db::Pool& pool, const db::Catalog& catalog, FeedCache& feeds)
     : pool_(pool),
       feeds_(feeds),
@@ -304,31 +285,9 @@ asio::awaitable<std::string> Activities::notifications(const Caller& caller) {
 }
 
 asio::awaitable<std::string> Activities::create(const Caller& caller, std::string_view body) {
-  auto object = parse_object(body);
-  std::vector<std::string> errors;
-  bool wrong_type = false;
-  auto message = string_field(object, "message", wrong_type);
-  if (wrong_type) {
-    errors.emplace_back("message_invalid");
-  } else if (is_blank(message)) {
-    errors.emplace_back("message_blank");
-  } else if (code_points(*message) > kMaxMessage) {
-    errors.emplace_back("message_exceed_max_chars");
-  }
-  auto ttl = string_field(object, "ttl", wrong_type);
-  std::string_view interval;
-  if (wrong_type) {
-    errors.emplace_back("ttl_invalid");
-  } else if (is_blank(ttl)) {
-    errors.emplace_back("ttl_blank");
-  } else {
-    for (const auto& [name, value] : kTtls) {
-      if (name == *ttl) interval = value;
-    }
-    if (interval.empty()) errors.emplace_back("ttl_invalid");
-  }
-  require_valid(errors);
-  db::Params params{caller.cognito_user_id, std::move(*message), std::string(interval)};
+  auto activity = parse_new_activity(body);
+  db::Params params{caller.cognito_user_id, std::move(activity.message),
+                    std::move(activity.interval)};
   auto rows = co_await pool_.execute_returning(create_, std::move(params));
   auto row = only_row(std::move(rows));
   if (!row) throw Error("forbidden", "this account has no Cruddur user yet");
@@ -342,13 +301,8 @@ asio::awaitable<std::string> Activities::reply(const Caller& caller,
                                                const std::string& activity_uuid,
                                                std::string_view body) {
   if (!is_uuid(activity_uuid)) throw NotFound("no such activity");
-  auto object = parse_object(body);
-  bool wrong_type = false;
-  auto message = string_field(object, "message", wrong_type);
-  if (wrong_type) throw ValidationError({"message_invalid"});
-  if (is_blank(message)) throw ValidationError({"message_blank"});
-  if (code_points(*message) > kMaxReply) throw ValidationError({"message_exceed_max_chars_1024"});
-  db::Params params{caller.cognito_user_id, activity_uuid, std::move(*message)};
+  auto message = parse_reply(body);
+  db::Params params{caller.cognito_user_id, activity_uuid, std::move(message)};
   auto rows = co_await pool_.execute_returning(reply_, std::move(params));
   auto row = only_row(std::move(rows));
   if (!row) throw NotFound("no such activity, or it has expired");

@@ -6,18 +6,12 @@
 #include <vector>
 
 #include "cruddur/db/pool.hpp"
+#include "cruddur/service/bodies.hpp"
 #include "cruddur/service/errors.hpp"
 #include "cruddur/service/feed_cache.hpp"
 #include "json_body.hpp"
 
 namespace cruddur::service {
-namespace {
-
-constexpr std::size_t kMaxDisplayName = 100;
-constexpr std::size_t kMaxBio = 1024;
-
-}  // namespace
-
 Users::Users(db::Pool& pool, const db::Catalog& catalog, FeedCache& feeds)
     : pool_(pool),
       feeds_(feeds),
@@ -33,25 +27,8 @@ asio::awaitable<std::string> Users::short_profile(const std::string& handle) {
 }
 
 asio::awaitable<std::string> Users::update_profile(const Caller& caller, std::string_view body) {
-  auto object = parse_object(body);
-  std::vector<std::string> errors;
-  bool wrong_type = false;
-  auto display_name = string_field(object, "display_name", wrong_type);
-  if (wrong_type) {
-    errors.emplace_back("display_name_invalid");
-  } else if (is_blank(display_name)) {
-    errors.emplace_back("display_name_blank");
-  } else if (code_points(*display_name) > kMaxDisplayName) {
-    errors.emplace_back("display_name_exceed_max_chars");
-  }
-  auto bio = string_field(object, "bio", wrong_type);
-  if (wrong_type) {
-    errors.emplace_back("bio_invalid");
-  } else if (bio && code_points(*bio) > kMaxBio) {
-    errors.emplace_back("bio_exceed_max_chars");
-  }
-  if (!errors.empty()) throw ValidationError(errors);
-  db::Params params{caller.cognito_user_id, std::move(bio), std::move(*display_name)};
+  auto update = parse_profile_update(body);
+  db::Params params{caller.cognito_user_id, std::move(update.bio), std::move(update.display_name)};
   auto result = co_await pool_.execute_returning(update_profile_, std::move(params));
   if (result.rows.empty()) throw Error("forbidden", "this account has no Cruddur user yet");
   // Columns: profile, handle. Committed: clear the cached feeds before acknowledging.
