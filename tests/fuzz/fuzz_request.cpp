@@ -32,6 +32,9 @@
 #include "cruddur/service/bodies.hpp"
 #include "cruddur/service/errors.hpp"
 
+// Private to the http layer (the fuzz target's include path has it): the server's head_of.
+#include "beast.hpp"
+
 namespace {
 
 namespace bhttp = boost::beast::http;
@@ -105,13 +108,10 @@ void add_api_shaped_routes(cruddur::http::Router& router) {
   router.add("PUT", "/api/profile/update", update_profile);
 }
 
-// The same conversion as the server's session (src/cruddur/http/server.cpp).
+// The server session's conversion (src/cruddur/http/server.cpp): the head, then the body.
 HttpRequest to_request(const bhttp::request<bhttp::string_body>& request) {
-  HttpRequest out{
-      std::string(request.method_string()), std::string(request.target()), {}, request.body()};
-  for (const auto& field : request) {
-    out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  }
+  auto out = cruddur::http::head_of(request);
+  out.body = request.body();
   return out;
 }
 
@@ -210,8 +210,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto outcome = parse_one(input, parsed);
     if (outcome == Parse::ended) break;
     if (outcome == Parse::refused) {
-      auto partial = to_request(parsed);
-      partial.body.clear();
+      auto partial = cruddur::http::head_of(parsed);  // a refused request's body was never read
       HttpResponse refusal = HttpResponse::json(400, R"({"code":"bad_request"})");
       pipeline.complete_refusal(partial, refusal);
       check_refusal(refusal);

@@ -19,14 +19,7 @@
 #include "cruddur/core/error.hpp"
 
 namespace cruddur::http {
-namespace {
 
-using tcp = asio::ip::tcp;
-using asio::redirect_error;
-using asio::use_awaitable;
-
-// The head of a request as the handlers see it (method, target, fields); the caller moves the
-// body in, or leaves it empty for a refused request whose body was never read.
 HttpRequest head_of(const Request& request) {
   HttpRequest out;
   out.method = std::string(request.method_string());
@@ -36,6 +29,12 @@ HttpRequest head_of(const Request& request) {
   }
   return out;
 }
+
+namespace {
+
+using tcp = asio::ip::tcp;
+using asio::redirect_error;
+using asio::use_awaitable;
 
 // An answer as the bytes to send: the head (status line and fields) and the body, owned or shared.
 struct Wire {
