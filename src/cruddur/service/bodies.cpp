@@ -22,65 +22,65 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kTtls{{
     {"1-hour", "1 hour"},
 }};
 
+// A text field under the original's codes, the first that applies appended to `errors`:
+// `<name>_invalid` (not a string, or holds a NUL), `<name>_blank` (absent, null or white space;
+// only for a required field), `too_long` (default `<name>_exceed_max_chars`) past `max` code
+// points. The value when it passed; nullopt when it failed or an optional field is absent.
+std::optional<std::string> text_field(const nlohmann::json& object, const std::string& name,
+                                      std::size_t max, bool required,
+                                      std::vector<std::string>& errors,
+                                      const std::string& too_long = "") {
+  bool wrong_type = false;
+  auto text = string_field(object, name.c_str(), wrong_type);
+  if (wrong_type) {
+    errors.push_back(name + "_invalid");
+  } else if (required && is_blank(text)) {
+    errors.push_back(name + "_blank");
+  } else if (text && code_points(*text) > max) {
+    errors.push_back(too_long.empty() ? name + "_exceed_max_chars" : too_long);
+  } else {
+    return text;
+  }
+  return std::nullopt;
+}
+
+void require_valid(const std::vector<std::string>& errors) {
+  if (!errors.empty()) throw ValidationError(errors);
+}
+
 }  // namespace
 
 NewActivity parse_new_activity(std::string_view body) {
   auto object = parse_object(body);
   std::vector<std::string> errors;
-  bool wrong_type = false;
-  auto message = string_field(object, "message", wrong_type);
-  if (wrong_type) {
-    errors.emplace_back("message_invalid");
-  } else if (is_blank(message)) {
-    errors.emplace_back("message_blank");
-  } else if (code_points(*message) > kMaxMessage) {
-    errors.emplace_back("message_exceed_max_chars");
-  }
-  auto ttl = string_field(object, "ttl", wrong_type);
+  auto message = text_field(object, "message", kMaxMessage, true, errors);
+  auto ttl = text_field(object, "ttl", std::string::npos, true, errors);
   std::string_view interval;
-  if (wrong_type) {
-    errors.emplace_back("ttl_invalid");
-  } else if (is_blank(ttl)) {
-    errors.emplace_back("ttl_blank");
-  } else {
+  if (ttl) {
     for (const auto& [name, value] : kTtls) {
       if (name == *ttl) interval = value;
     }
     if (interval.empty()) errors.emplace_back("ttl_invalid");
   }
-  if (!errors.empty()) throw ValidationError(errors);
+  require_valid(errors);
   return NewActivity{std::move(*message), std::string(interval)};
 }
 
 std::string parse_reply(std::string_view body) {
   auto object = parse_object(body);
-  bool wrong_type = false;
-  auto message = string_field(object, "message", wrong_type);
-  if (wrong_type) throw ValidationError({"message_invalid"});
-  if (is_blank(message)) throw ValidationError({"message_blank"});
-  if (code_points(*message) > kMaxReply) throw ValidationError({"message_exceed_max_chars_1024"});
+  std::vector<std::string> errors;
+  auto message =
+      text_field(object, "message", kMaxReply, true, errors, "message_exceed_max_chars_1024");
+  require_valid(errors);
   return std::move(*message);
 }
 
 ProfileUpdate parse_profile_update(std::string_view body) {
   auto object = parse_object(body);
   std::vector<std::string> errors;
-  bool wrong_type = false;
-  auto display_name = string_field(object, "display_name", wrong_type);
-  if (wrong_type) {
-    errors.emplace_back("display_name_invalid");
-  } else if (is_blank(display_name)) {
-    errors.emplace_back("display_name_blank");
-  } else if (code_points(*display_name) > kMaxDisplayName) {
-    errors.emplace_back("display_name_exceed_max_chars");
-  }
-  auto bio = string_field(object, "bio", wrong_type);
-  if (wrong_type) {
-    errors.emplace_back("bio_invalid");
-  } else if (bio && code_points(*bio) > kMaxBio) {
-    errors.emplace_back("bio_exceed_max_chars");
-  }
-  if (!errors.empty()) throw ValidationError(errors);
+  auto display_name = text_field(object, "display_name", kMaxDisplayName, true, errors);
+  auto bio = text_field(object, "bio", kMaxBio, false, errors);
+  require_valid(errors);
   return ProfileUpdate{std::move(*display_name), std::move(bio)};
 }
 
