@@ -36,14 +36,11 @@ using tcp = asio::ip::tcp;
 using asio::redirect_error;
 using asio::use_awaitable;
 
-// An answer as the bytes to send: the head (status line and fields) and the body, owned or shared.
+// An answer as the bytes to send: the head (status line and fields), then the answer's body
+// (`body_text()`, owned or shared); `answer` stays empty when no body is sent.
 struct Wire {
   std::string head;
-  std::string body;
-  SharedText shared_body;
-  [[nodiscard]] std::string_view payload() const {
-    return shared_body.owner ? shared_body.text : std::string_view(body);
-  }
+  HttpResponse answer;
 };
 
 bool has_line_break(std::string_view text) {
@@ -82,10 +79,7 @@ Wire to_wire(HttpResponse&& answer, unsigned version, bool head, bool keep_alive
   if (version >= 11 && !keep_alive) field("Connection", "close");
   if (version < 11 && keep_alive) field("Connection", "keep-alive");
   out.append("\r\n");
-  if (!head && !bodiless) {
-    wire.body = std::move(answer.body);
-    wire.shared_body = std::move(answer.shared_body);
-  }
+  if (!head && !bodiless) wire.answer = std::move(answer);
   return wire;
 }
 
@@ -93,7 +87,7 @@ Wire to_wire(HttpResponse&& answer, unsigned version, bool head, bool keep_alive
 asio::awaitable<void> write_wire(tcp::socket& socket, const Wire& wire, beast::error_code& ec) {
   std::array<asio::const_buffer, 2> buffers;  // not a braced list (g++ 12 coroutines)
   buffers[0] = asio::buffer(wire.head);
-  buffers[1] = asio::buffer(wire.payload());
+  buffers[1] = asio::buffer(wire.answer.body_text());
   co_await asio::async_write(socket, buffers, redirect_error(use_awaitable, ec));
 }
 
