@@ -192,6 +192,30 @@ TEST_F(PgTest, TwoHundredConcurrentQueriesOnAPoolOfFour) {
   EXPECT_GE(stats.requests, 201U);
 }
 
+// The pool never runs its callers' code: a caller resumes on its own executor, outside the pool's
+// strand. Here the first caller's continuation blocks its io thread until a second query, started
+// from that continuation, has been answered by the other io thread. Were the caller resumed inside
+// the strand (asio::dispatch from the strand's handler), the strand would stay busy while it
+// blocks, so the second query could never be submitted: the wait would run into its deadline.
+TEST_F(PgTest, CallersResumeOutsideThePoolsStrand) {
+  auto& pool = make_pool(options(1));
+  auto short_profile = id("users/short");
+  auto first = asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<bool> {
+        Params londo{"londo"};  // named: g++ 12 miscompiles braced lists inside co_await
+        co_await pool.query_json_object(short_profile, std::move(londo));
+        Params bayko{"bayko"};
+        auto second = asio::co_spawn(io_, pool.query_json_object(short_profile, std::move(bayko)),
+                                     asio::use_future);
+        co_return second.wait_for(std::chrono::seconds(20)) == std::future_status::ready
+            && second.get().has_value();
+      },
+      asio::use_future);
+  EXPECT_TRUE(first.get()) << "the second query was not answered while the first caller's "
+                              "continuation held its thread";
+}
+
 TEST_F(PgTest, ExhaustionTimesOutThenRecovers) {
   auto options = this->options(2);
   options.acquire_timeout = milliseconds(200);

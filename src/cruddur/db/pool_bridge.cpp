@@ -9,14 +9,19 @@
 namespace cruddur::db {
 namespace {
 
-// Hands the Reply to a coroutine's completion handler on that coroutine's own executor.
+// Hands the Reply to a coroutine's completion handler on that coroutine's own executor. Deferred,
+// never dispatched: complete() runs on the pool's strand, and an inline resumption would run the
+// rest of the caller's request (building the page, the cache, the socket write) inside the strand
+// while every other connection's results wait behind it. asio::defer queues the handler on this
+// thread's private queue of the io_context, run right after the strand's handler (no wake-up of
+// another thread for it), and another idle thread may still take it from there.
 template <typename Handler>
 class HandlerCompletion final : public Completion {
  public:
   explicit HandlerCompletion(Handler handler) : handler_(std::move(handler)) {}
   void complete(std::exception_ptr error, Reply reply) override {
     auto executor = asio::get_associated_executor(handler_);
-    asio::dispatch(executor,
+    asio::defer(executor,
                 [handler = std::move(handler_), error = std::move(error),
                  reply = std::move(reply)]() mutable { handler(error, std::move(reply)); });
   }
