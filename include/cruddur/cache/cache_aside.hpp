@@ -48,6 +48,8 @@ class CacheAside {
   // Runs on the flight's strand: the loader's result once it is there.
   static asio::awaitable<Value> await_flight(std::shared_ptr<Flight> flight);
   asio::awaitable<void> delete_quietly(std::string key);
+  // Removes `flight` from the map if it is still the key's flight.
+  void forget(const std::string& key, const std::shared_ptr<Flight>& flight) noexcept;
   // Hands the load's result to the waiters (on the flight's strand).
   static void complete(const std::shared_ptr<Flight>& flight, Value value,
                        std::exception_ptr error);
