@@ -16,6 +16,7 @@
 #include "cruddur/cache/safe_cache.hpp"
 #include "cruddur/core/asio.hpp"
 #include "cruddur/core/log.hpp"
+#include "cruddur/core/report_escaped.hpp"
 #include "cruddur/db/catalog.hpp"
 #include "cruddur/db/conninfo.hpp"
 #include "cruddur/db/pool.hpp"
@@ -141,7 +142,7 @@ int serve(const core::Config& config, bool prod) {
     if (ec) return;
     spdlog::info("signal {}: no new connections, finishing requests in flight", signal);
     server.stop();
-    asio::co_spawn(io, drain(server, cache, pool), asio::detached);
+    asio::co_spawn(io, drain(server, cache, pool), core::ReportEscaped{"shutdown drain"});
   });
 
   std::vector<std::thread> workers;
