@@ -10,7 +10,7 @@
 #include <random>
 #include <thread>
 
-#include "cruddur/aws/base64url.hpp"
+#include "cruddur/core/base64url.hpp"
 #include "cruddur/aws/dev_key_store.hpp"
 #include "cruddur/aws/signing_key.hpp"
 #include "temp_dir.hpp"
@@ -20,7 +20,7 @@ namespace {
 using cruddur::aws::AccessTokenVerifier;
 using cruddur::aws::AuthError;
 using cruddur::aws::AuthFailure;
-using cruddur::aws::base64url_encode;
+using cruddur::core::base64url_encode;
 using cruddur::aws::JwksCache;
 using cruddur::aws::SigningKey;
 using cruddur::aws::TrustedIssuer;
