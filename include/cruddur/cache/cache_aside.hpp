@@ -38,6 +38,9 @@ class CacheAside {
   /// SafeCache: CacheError("cache_invalidation_failed")); the write must then not be acknowledged.
   asio::awaitable<void> invalidate(std::vector<std::string> keys);
 
+  /// Whether the cache underneath stores anything (Cache::stores_values).
+  [[nodiscard]] bool stores_values() const noexcept { return cache_.stores_values(); }
+
   /// Loads in progress (for tests and metrics).
   [[nodiscard]] std::size_t loads_in_flight() const;
 

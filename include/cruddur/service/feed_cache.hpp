@@ -41,9 +41,10 @@ class FeedCache {
   /// A read's value: immutable and shared with the cache (a hit copies nothing).
   using Text = std::shared_ptr<const std::string>;
 
-  /// `feeds` null turns the feed cache off (`CACHE_URL=none://`): every read runs its loader —
-  /// no cached value and no sharing of concurrent loads — and invalidations do nothing.
-  FeedCache(cache::CacheAside* feeds, std::chrono::seconds ttl);
+  /// When the cache under `feeds` stores nothing (`CACHE_URL=none://`) the feed cache is off:
+  /// every read runs its loader — no cached value and no sharing of concurrent loads — and
+  /// invalidations do nothing.
+  FeedCache(cache::CacheAside& feeds, std::chrono::seconds ttl);
 
   /// The first page (default limit, no cursor) of the home feed, the same for every caller.
   asio::awaitable<Text> home(Loader load);
@@ -66,7 +67,7 @@ class FeedCache {
   asio::awaitable<Text> read(std::string key, Loader load);
   asio::awaitable<void> clear(std::vector<std::string> keys);
 
-  cache::CacheAside* feeds_;
+  cache::CacheAside* feeds_;  ///< null when the cache is off
   std::chrono::seconds ttl_;
 };
 

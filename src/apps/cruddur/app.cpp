@@ -103,8 +103,7 @@ int serve(const core::Config& config, bool prod) {
   db::Pool pool(io.get_executor(), catalog, db::PoolOptions::from_config(config, url));
   cache::SafeCache cache(cache::make_cache(io.get_executor(), cache::cache_settings(config)));
   cache::CacheAside cache_aside(cache);
-  // `none://` is the cache off: reads go to PostgreSQL one by one, as without a cache layer.
-  service::FeedCache feeds(cache.backend() == "none" ? nullptr : &cache_aside, config.cache_ttl);
+  service::FeedCache feeds(cache_aside, config.cache_ttl);
   service::Activities activities(pool, catalog, feeds);
   service::Users users(pool, catalog, feeds);
   service::Authenticator authenticator(verifier);

@@ -30,8 +30,8 @@ asio::awaitable<FeedCache::Text> load_shared(FeedCache::Loader load) {
 
 }  // namespace
 
-FeedCache::FeedCache(cache::CacheAside* feeds, std::chrono::seconds ttl)
-    : feeds_(feeds), ttl_(ttl) {}
+FeedCache::FeedCache(cache::CacheAside& feeds, std::chrono::seconds ttl)
+    : feeds_(feeds.stores_values() ? &feeds : nullptr), ttl_(ttl) {}
 
 // The reads are plain functions handing back CacheAside's awaitable (whose frame owns the key
 // and the loader): one coroutine frame less on every cached hit.
