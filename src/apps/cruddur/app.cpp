@@ -29,51 +29,14 @@
 #include "cruddur/service/activities.hpp"
 #include "cruddur/service/authenticator.hpp"
 #include "cruddur/service/feed_cache.hpp"
+#include "cruddur/service/readiness.hpp"
 #include "cruddur/service/users.hpp"
+#include "state_metrics.hpp"
 
 namespace cruddur::app {
 namespace {
 
 constexpr std::chrono::seconds kDrainTimeout{10};
-
-std::vector<std::pair<std::string, double>> pool_gauges(const db::PoolStats& stats) {
-  std::vector<std::pair<std::string, double>> gauges{
-      {"cruddur_db_pool_size", stats.size},
-      {"cruddur_db_pool_idle", stats.idle},
-      {"cruddur_db_pool_busy", stats.busy},
-      {"cruddur_db_pool_connecting", stats.connecting},
-      {"cruddur_db_pool_waiting", stats.waiting},
-      {"cruddur_db_pool_requests_total", static_cast<double>(stats.requests)},
-      {"cruddur_db_pool_acquire_timeouts_total", static_cast<double>(stats.acquire_timeouts)},
-      {"cruddur_db_pool_reconnects_total", static_cast<double>(stats.reconnects)},
-      {"cruddur_db_pool_connect_failures_total", static_cast<double>(stats.connect_failures)}};
-  for (std::size_t i = 0; i < db::kDiscardReasons; ++i) {
-    gauges.emplace_back(fmt::format("cruddur_db_pool_discards_{}_total",
-                                    db::to_string(static_cast<db::DiscardReason>(i))),
-                        static_cast<double>(stats.discards[i]));
-  }
-  return gauges;
-}
-
-std::vector<std::pair<std::string, double>> cache_counters(const cache::CacheStats& stats) {
-  return {{"cruddur_cache_hits_total", static_cast<double>(stats.hits)},
-          {"cruddur_cache_misses_total", static_cast<double>(stats.misses)},
-          {"cruddur_cache_errors_total", static_cast<double>(stats.errors)},
-          {"cruddur_cache_timeouts_total", static_cast<double>(stats.timeouts)},
-          {"cruddur_cache_sets_total", static_cast<double>(stats.sets)},
-          {"cruddur_cache_set_failures_total", static_cast<double>(stats.set_failures)},
-          {"cruddur_cache_invalidations_total", static_cast<double>(stats.invalidations)},
-          {"cruddur_cache_invalidation_failures_total",
-           static_cast<double>(stats.invalidation_failures)}};
-}
-
-void add_ready_route(http::Router& router, db::Pool& pool, db::StatementId ready) {
-  router.add("GET", "/api/ready",
-             [&pool, ready](http::RequestContext&) -> asio::awaitable<http::HttpResponse> {
-               co_await pool.query_value(ready);
-               co_return http::HttpResponse::json(200, R"({"ready":true})");
-             });
-}
 
 // After stop(): lets requests in flight finish (bounded), then closes the cache's connections and
 // the pool so the io_context runs out of work.
@@ -108,13 +71,12 @@ int serve(const core::Config& config, bool prod) {
   service::Users users(pool, catalog, feeds);
   service::Authenticator authenticator(verifier);
 
+  service::Readiness readiness(pool, catalog);
+
   http::Metrics metrics;
-  metrics.add_source("Connection pool state", [&pool] { return pool_gauges(pool.stats()); });
-  metrics.add_source("Feed cache (" + std::string(cache.backend()) + ") operations",
-                     [&cache] { return cache_counters(cache.stats()); });
   http::Router router;
   http::add_operational_routes(router, metrics);
-  add_ready_route(router, pool, catalog.id("ops/ready"));
+  http::add_ready_route(router, readiness);
   http::add_api_routes(router, {activities, users, authenticator});
   http::CorsPolicy cors;
   for (const auto& origin : {config.frontend_url, config.backend_url}) {
@@ -127,10 +89,7 @@ int serve(const core::Config& config, bool prod) {
       [&pipeline](const http::HttpRequest& request, http::HttpResponse& refusal) {
         pipeline.complete_refusal(request, refusal);
       });
-  metrics.add_source("HTTP server state", [&server] {
-    return std::vector<std::pair<std::string, double>>{
-        {"cruddur_http_open_connections", static_cast<double>(server.open_connections())}};
-  });
+  add_state_metrics(metrics, pool, cache, server);
   server.start();
   spdlog::info("listening on http://{}:{} with {} thread(s); database {}{}; cache {}", config.host,
                server.port(), threads, db::ConnInfo(url).display(), prod ? " (production)" : "",
