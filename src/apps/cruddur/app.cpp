@@ -6,6 +6,7 @@
 
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <thread>
 #include <vector>
 
@@ -52,6 +53,15 @@ asio::awaitable<void> drain(http::Server& server, cache::Cache& cache, db::Pool&
   spdlog::info("drained; {} connection(s) still open", server.open_connections());
 }
 
+// A second signal while draining: requests in flight are abandoned (a write the database
+// committed stays committed; its client gets no answer).
+void exit_now(const boost::system::error_code& ec, int signal) {
+  if (ec) return;
+  spdlog::warn("signal {} again: exiting now, requests in flight are abandoned", signal);
+  spdlog::default_logger()->flush();
+  std::_Exit(128 + signal);
+}
+
 }  // namespace
 
 int serve(const core::Config& config, bool prod) {
@@ -95,12 +105,18 @@ int serve(const core::Config& config, bool prod) {
                server.port(), threads, db::ConnInfo(url).display(), prod ? " (production)" : "",
                cache.backend());
 
+  // The first SIGINT/SIGTERM drains; a second one while draining exits at once.
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
-    spdlog::info("signal {}: no new connections, finishing requests in flight", signal);
+    spdlog::info("signal {}: no new connections, finishing requests in flight (again: exit now)",
+                 signal);
     server.stop();
-    asio::co_spawn(io, drain(server, cache, pool), core::ReportEscaped{"shutdown drain"});
+    signals.async_wait(exit_now);
+    asio::co_spawn(io, drain(server, cache, pool), [&signals](const std::exception_ptr& escaped) {
+      core::ReportEscaped{"shutdown drain"}(escaped);
+      signals.cancel();  // so that the io_context can run out of work
+    });
   });
 
   std::vector<std::thread> workers;
