@@ -147,7 +147,7 @@ struct AccessTokenVerifier::Verified {
 };
 
 AccessTokenClaims AccessTokenVerifier::verify(std::string_view token) const {
-  auto now = system_clock::now();
+  auto now = options_.clock ? options_.clock() : system_clock::now();
   if (auto remembered = verified_->find(token, now)) return std::move(*remembered);
   auto verified = verify_in_full(token, now);
   verified_->remember(
