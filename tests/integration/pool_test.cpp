@@ -216,6 +216,48 @@ TEST_F(PgTest, CallersResumeOutsideThePoolsStrand) {
                               "continuation held its thread";
 }
 
+// Issue 14 item 6: a refused connection is classified by what libpq tells besides words — the
+// server's SQLSTATE, a password it lacked, the phase that failed — and its message reads as libpq
+// writes it by default (no SQLSTATE prefix, no LOCATION line).
+TEST_F(PgTest, ConnectFailuresAreClassifiedBySqlstateAndPhase) {
+  struct Case {
+    std::string url;
+    ConnectFailure failure;
+    std::string sqlstate;
+  };
+  ConnInfo admin(url_);
+  std::vector<Case> cases{
+      {ConnInfo(admin.without_password() + " password=wrong-9913").with_database(database_),
+       ConnectFailure::auth_failed, "28P01"},
+      {admin.with_database(database_ + "_missing"), ConnectFailure::database_missing, "3D000"},
+      {admin.without_password() + " port=1", ConnectFailure::unreachable, ""}};
+  for (const auto& each : cases) {
+    try {
+      Connection::open(each.url);
+      ADD_FAILURE() << "connected to " << ConnInfo(each.url).display();
+    } catch (const ConnectionError& error) {
+      EXPECT_EQ(error.failure(), each.failure) << error.what();
+      EXPECT_EQ(error.sqlstate(), each.sqlstate) << error.what();
+      std::string message = error.what();
+      EXPECT_EQ(message.find("LOCATION"), std::string::npos) << message;
+      if (!each.sqlstate.empty()) {
+        EXPECT_EQ(message.find(each.sqlstate + ":"), std::string::npos) << message;
+      }
+    }
+  }
+  // The pool's own connection attempts say the same.
+  auto options = this->options(1);
+  options.url = admin.with_database(database_ + "_missing");
+  auto& pool = make_pool(options);
+  try {
+    run(pool.query_json_object(id("users/short"), {"londo"}));
+    ADD_FAILURE() << "the pool answered from a missing database";
+  } catch (const ConnectionError& error) {
+    EXPECT_EQ(error.failure(), ConnectFailure::database_missing) << error.what();
+    EXPECT_EQ(error.sqlstate(), "3D000") << error.what();
+  }
+}
+
 TEST_F(PgTest, ExhaustionTimesOutThenRecovers) {
   auto options = this->options(2);
   options.acquire_timeout = milliseconds(200);

@@ -18,6 +18,14 @@ std::exception_ptr connection_error(const PGconn* conn) {
   }
 }
 
+std::exception_ptr connect_failure(const PGconn* conn, ConnStatusType phase) {
+  try {
+    throw_connect_failure(conn, phase);
+  } catch (...) {
+    return std::current_exception();
+  }
+}
+
 std::string statement_name(std::size_t index) {
   return fmt::format("c{}", index);
 }
@@ -122,8 +130,11 @@ void PoolConnection::start() {
   const char* values[] = {settings_.url.c_str(), "cruddur", settings_.options.c_str(), nullptr};
   conn_.reset(PQconnectStartParams(keywords, values, 1));
   if (!conn_ || PQstatus(conn_.get()) == CONNECTION_BAD || PQsetnonblocking(conn_.get(), 1) != 0) {
-    return fail(connection_error(conn_.get()));
+    return fail(connect_failure(conn_.get(), CONNECTION_BAD));
   }
+  // A server's refusal then carries its SQLSTATE (connect_failure classifies by it); reset once
+  // connected.
+  PQsetErrorVerbosity(conn_.get(), PQERRORS_VERBOSE);
   connect_timer_.expires_after(settings_.connect_timeout);
   connect_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec || self->state_ != ConnectionState::connecting) return;
@@ -155,6 +166,7 @@ void PoolConnection::wait(Wait what, void (PoolConnection::*next)()) {
 }
 
 void PoolConnection::continue_connect() {
+  auto phase = PQstatus(conn_.get());
   switch (PQconnectPoll(conn_.get())) {
     case PGRES_POLLING_READING:
       watch_socket();
@@ -166,12 +178,13 @@ void PoolConnection::continue_connect() {
       watch_socket();
       return on_connected();
     default:
-      return fail(connection_error(conn_.get()));
+      return fail(connect_failure(conn_.get(), phase));
   }
 }
 
 void PoolConnection::on_connected() {
   connect_timer_.cancel();
+  PQsetErrorVerbosity(conn_.get(), PQERRORS_DEFAULT);
   backend_pid_ = PQbackendPID(conn_.get());
   if (PQenterPipelineMode(conn_.get()) != 1) return fail(connection_error(conn_.get()));
   const auto& statements = catalog_.statements();
