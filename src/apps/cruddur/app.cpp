@@ -19,6 +19,7 @@
 #include "cruddur/db/catalog.hpp"
 #include "cruddur/db/conninfo.hpp"
 #include "cruddur/db/pool.hpp"
+#include "cruddur/http/admin_routes.hpp"
 #include "cruddur/http/api_routes.hpp"
 #include "cruddur/http/metrics.hpp"
 #include "cruddur/http/operational_routes.hpp"
@@ -28,6 +29,7 @@
 #include "cruddur/service/activities.hpp"
 #include "cruddur/service/authenticator.hpp"
 #include "cruddur/service/feed_cache.hpp"
+#include "cruddur/service/metrics_store.hpp"
 #include "cruddur/service/users.hpp"
 
 namespace cruddur::app {
@@ -64,6 +66,19 @@ std::vector<std::pair<std::string, double>> cache_counters(const cache::CacheSta
           {"cruddur_cache_invalidations_total", static_cast<double>(stats.invalidations)},
           {"cruddur_cache_invalidation_failures_total",
            static_cast<double>(stats.invalidation_failures)}};
+}
+
+// ADMIN_USERNAME / ADMIN_PASSWORD as Basic credentials; says at start-up when the admin pages are
+// off (a warning in production, where someone may expect the dashboard).
+std::optional<http::BasicCredentials> admin_credentials(const core::Config& config, bool prod) {
+  if (config.admin_username && config.admin_password) {
+    return http::BasicCredentials{*config.admin_username, *config.admin_password};
+  }
+  auto level = prod ? spdlog::level::warn : spdlog::level::info;
+  spdlog::log(level,
+              "admin pages off: /admin/metrics and /api/admin/metrics answer 404 because "
+              "ADMIN_USERNAME and ADMIN_PASSWORD are not set");
+  return std::nullopt;
 }
 
 void add_ready_route(http::Router& router, db::Pool& pool, db::StatementId ready) {
@@ -107,6 +122,7 @@ int serve(const core::Config& config, bool prod) {
   service::Activities activities(pool, catalog, feeds);
   service::Users users(pool, catalog, feeds);
   service::Authenticator authenticator(verifier);
+  service::MetricsStore metrics_store(pool, catalog);
 
   http::Metrics metrics;
   metrics.add_source("Connection pool state", [&pool] { return pool_gauges(pool.stats()); });
@@ -116,6 +132,7 @@ int serve(const core::Config& config, bool prod) {
   http::add_operational_routes(router, metrics);
   add_ready_route(router, pool, catalog.id("ops/ready"));
   http::add_api_routes(router, {activities, users, authenticator});
+  http::add_admin_routes(router, {metrics_store, admin_credentials(config, prod)});
   http::CorsPolicy cors;
   for (const auto& origin : {config.frontend_url, config.backend_url}) {
     if (origin) cors.allowed_origins.push_back(*origin);
