@@ -24,9 +24,9 @@ TEST(BasicAuth, OnlyTheExactUsernameAndPasswordMatch) {
   EXPECT_FALSE(basic_auth_matches("Basic YWRtaW46czNjcmV0OiBwYXNzeA==", kAdmin));
   EXPECT_FALSE(basic_auth_matches("Basic QWRtaW46czNjcmV0OiBwYXNz", kAdmin));
   EXPECT_FALSE(basic_auth_matches("Basic YWRtaW4=", kAdmin));
-  for (const char* header : {"", "Basic", "Basic ", "Bearer YWRtaW46czNjcmV0OiBwYXNz",
-                             "BasicYWRtaW46czNjcmV0OiBwYXNz", "Basic YWRtaW46czNjcmV0OiBwYXNz!",
-                             "Basic Y", "Digest username=admin"}) {
+  for (const char* header :
+       {"", "Basic", "Basic ", "Bearer YWRtaW46czNjcmV0OiBwYXNz", "BasicYWRtaW46czNjcmV0OiBwYXNz",
+        "Basic YWRtaW46czNjcmV0OiBwYXNz!", "Basic Y", "Digest username=admin"}) {
     EXPECT_FALSE(basic_auth_matches(header, kAdmin)) << header;
   }
 }
@@ -76,8 +76,8 @@ TEST(MetricsPage, ItIsOneSelfContainedDocumentWithAChartPerSeries) {
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("http://"), std::string::npos);
   EXPECT_EQ(html.find("https://"), std::string::npos);
-  for (const char* id : {"series-messages", "series-conversations", "series-new_users",
-                         "series-new_activities"}) {
+  for (const char* id :
+       {"series-messages", "series-conversations", "series-new_users", "series-new_activities"}) {
     EXPECT_NE(html.find(std::string("id=\"") + id + "\""), std::string::npos) << id;
   }
   EXPECT_EQ(std::count(html.begin(), html.end(), '<') - std::count(html.begin(), html.end(), '>'),

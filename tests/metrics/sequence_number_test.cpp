@@ -1,12 +1,16 @@
-// Stream sequence numbers compare as numbers, whatever their length.
+// Stream sequence numbers compare as numbers, whatever their length (the aws layer's order,
+// which the metrics sync and the checkpoints rely on).
 #include "cruddur/service/sequence_number.hpp"
 
 #include <gtest/gtest.h>
+
+#include "cruddur/aws/dynamodb_streams.hpp"
 
 namespace cruddur::service {
 namespace {
 
 TEST(SequenceNumber, ShorterIsSmallerAsANumber) {
+  using aws::compare_sequence_numbers;
   EXPECT_LT(compare_sequence_numbers("9", "10"), 0);
   EXPECT_LT(compare_sequence_numbers("99999999999999999999", "100000000000000000000"), 0);
   // As text "4000…" > "1100…"; as numbers the 21-digit one is smaller than the 22-digit one.

@@ -29,8 +29,9 @@ json record(const std::string& event_id, const std::string& sequence, const std:
             {"SequenceNumber", sequence},
             {"SizeBytes", 120},
             {"StreamViewType", "NEW_IMAGE"}}},
-          {"eventSourceARN", "arn:aws:dynamodb:us-east-1:123456789012:table/cruddur-messages/"
-                             "stream/2026-12-01T00:00:00.000"}};
+          {"eventSourceARN",
+           "arn:aws:dynamodb:us-east-1:123456789012:table/cruddur-messages/"
+           "stream/2026-12-01T00:00:00.000"}};
 }
 
 std::string message_pk() {
@@ -54,10 +55,10 @@ TEST(StreamRecords, MessageInsertsAreCountedByTheTimeInTheirSortKey) {
 }
 
 TEST(StreamRecords, GroupItemsAndModificationsCountForNothing) {
-  json records = json::array(
-      {record("g1", "300", "GRP#" + std::string(kGroup), "2026-12-01T10:00:00+00:00"),
-       record("m1", "301", message_pk(), "2026-12-01T10:00:00+00:00", "MODIFY"),
-       record("r1", "302", message_pk(), "2026-12-01T10:00:00+00:00", "REMOVE")});
+  json records =
+      json::array({record("g1", "300", "GRP#" + std::string(kGroup), "2026-12-01T10:00:00+00:00"),
+                   record("m1", "301", message_pk(), "2026-12-01T10:00:00+00:00", "MODIFY"),
+                   record("r1", "302", message_pk(), "2026-12-01T10:00:00+00:00", "REMOVE")});
   auto batch = read_stream_records(records);
   EXPECT_EQ(batch.records, 3u);
   EXPECT_TRUE(batch.messages.empty());

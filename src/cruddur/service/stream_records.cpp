@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "cruddur/aws/dynamodb_streams.hpp"
 #include "cruddur/core/error.hpp"
 #include "cruddur/service/activities.hpp"
 #include "cruddur/service/sequence_number.hpp"
@@ -120,7 +121,7 @@ StreamBatch read_stream_records(const json& records) {
     auto reading = read_record(records[index]);
     if (reading.sequence_number
         && (!batch.last_sequence_number
-            || compare_sequence_numbers(*reading.sequence_number, *batch.last_sequence_number)
+            || aws::compare_sequence_numbers(*reading.sequence_number, *batch.last_sequence_number)
                    > 0)) {
       batch.last_sequence_number = reading.sequence_number;
     }
