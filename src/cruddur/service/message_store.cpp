@@ -22,7 +22,8 @@ using aws::Item;
 using Clock = std::chrono::system_clock;
 using Micros = std::chrono::microseconds;
 
-constexpr int kPostAttempts = 8;
+// Posts racing on one conversation: each loses at most this often (then 503, nothing stored).
+constexpr int kPostAttempts = 20;
 constexpr std::size_t kTimeLength = 32;  // 2026-12-03T12:23:01.123456+00:00
 // The namespace of conversation uuids (a fixed random UUID: changing it orphans every group).
 constexpr const char* kGroupNamespace = "8d7c0f1e-5b8a-4c61-9e55-3c1f0a6b2d94";
@@ -183,7 +184,7 @@ bool is_conflict(const aws::TransactionCanceled& error) {
 
 std::chrono::milliseconds conflict_backoff(int attempt) {
   thread_local std::mt19937 random{std::random_device{}()};
-  std::uniform_int_distribution<int> pick(1, 10 << std::min(attempt, 5));
+  std::uniform_int_distribution<int> pick(1, std::min(5 << std::min(attempt, 6), 200));
   return std::chrono::milliseconds(pick(random));
 }
 
