@@ -26,7 +26,7 @@ class OwnMoto {
       : env_(std::move(env)), port_(free_port()) {
     start();
   }
-  /// Starts moto answering one request at a time (tests/aws/moto_serialized.py, run by
+  /// Starts moto answering one request at a time (scripts/moto-serialized.py, run by
   /// `python`): each request atomic, as DynamoDB's transactions are.
   struct Serialized {
     std::string python;

@@ -248,7 +248,7 @@ TEST_F(MessagesTest, ListsPageWithLimitBeforeAndLink) {
   EXPECT_GE(pages, 3);
 }
 
-// Against a moto that answers one request at a time (tests/aws/moto_serialized.py says why:
+// Against a moto that answers one request at a time (scripts/moto-serialized.py says why:
 // moto's own TransactWriteItems is not atomic under concurrent requests; DynamoDB's is).
 TEST_F(MessagesTest, ConcurrentPostsNeverLoseOrDuplicateAMessage) {
   cruddur::test::OwnMoto moto(

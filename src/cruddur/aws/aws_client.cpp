@@ -134,6 +134,13 @@ AwsClientOptions AwsClientOptions::from_config(const core::Config& config,
     options.region = *region;
   }
   options.endpoint_url = config.aws_endpoint_url;
+  const std::pair<const char*, const char*> overrides[] = {
+      {"AWS_ENDPOINT_URL_DYNAMODB", "dynamodb"},
+      {"AWS_ENDPOINT_URL_DYNAMODB_STREAMS", "streams.dynamodb"},
+      {"AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "cognito-idp"}};
+  for (const auto& [variable, prefix] : overrides) {
+    if (auto url = env(variable)) options.service_endpoints[prefix] = *url;
+  }
   return options;
 }
 
@@ -143,7 +150,7 @@ AwsClient::AwsClient(asio::any_io_executor executor, AwsClientOptions options,
   net::HttpClientOptions http;
   http.max_idle_per_host = options_.max_idle_connections;
   http_ = std::make_unique<net::HttpClient>(executor_, http);
-  if (options_.endpoint_url) credentials.dummy_when_emulated = true;
+  if (options_.emulated()) credentials.dummy_when_emulated = true;
   credentials_ = std::make_unique<CredentialsProvider>(*http_, std::move(env), credentials);
 }
 
@@ -157,8 +164,9 @@ AwsClientStats AwsClient::stats() const {
 }
 
 std::string AwsClient::endpoint(const AwsService& service) const {
-  if (options_.endpoint_url) {
-    auto url = *options_.endpoint_url;
+  auto own = options_.service_endpoints.find(service.endpoint_prefix);
+  if (own != options_.service_endpoints.end() || options_.endpoint_url) {
+    auto url = own != options_.service_endpoints.end() ? own->second : *options_.endpoint_url;
     if (url.find('/', url.find("//") + 2) == std::string::npos) url += "/";
     return url;
   }

@@ -95,11 +95,13 @@ struct Commands::Impl {
   Impl(const core::Config& config, const core::EnvLookup& env, Target where)
       : target(std::move(where)), options(aws::AwsClientOptions::from_config(config, env)) {
     if (target.prod) {
-      options.endpoint_url.reset();  // prod is AWS itself, as the original's `prod` argument
-    } else if (!options.endpoint_url) {
+      // prod is AWS itself, as the original's `prod` argument.
+      options.endpoint_url.reset();
+      options.service_endpoints.clear();
+    } else if (!options.endpoint_url && options.service_endpoints.count("dynamodb") == 0) {
       throw Error("no_endpoint",
-                  "no local DynamoDB: set AWS_ENDPOINT_URL (scripts/dev starts moto_server and "
-                  "prints it), or add `prod` to use AWS");
+                  "no local DynamoDB: set AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_DYNAMODB "
+                  "(scripts/dev starts moto_server and prints it), or add `prod` to use AWS");
     }
     client = std::make_unique<aws::AwsClient>(io.get_executor(), options, env);
     dynamo = std::make_unique<aws::DynamoDb>(*client);

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """moto_server's own application, answering one request at a time.
 
-Usage: moto_serialized.py <port>
+Usage: moto-serialized.py <port>
 moto 5.2.1 applies TransactWriteItems without any lock, and undoes a cancelled transaction by
 restoring a copy of the whole table taken when it began: under concurrent requests that
 restore also erases the writes other requests made meanwhile. DynamoDB itself serializes
 transactions. This server is the real moto with a lock around each request, so each request is
-atomic as in DynamoDB; tests of concurrent posts run against it.
+atomic as in DynamoDB. scripts/dev runs it as the local DynamoDB, and the test of concurrent
+posts runs against it.
 """
 import sys
 import threading
@@ -25,7 +26,7 @@ def serialized(environ, start_response):
 
 def main() -> int:
     if len(sys.argv) != 2:
-        print("usage: moto_serialized.py <port>", file=sys.stderr)
+        print("usage: moto-serialized.py <port>", file=sys.stderr)
         return 2
     run_simple("127.0.0.1", int(sys.argv[1]), serialized, threaded=True)
     return 0
