@@ -32,8 +32,7 @@ class OwnMoto {
     std::string python;
     std::string script;
   };
-  explicit OwnMoto(Serialized serialized)
-      : serialized_(std::move(serialized)), port_(free_port()) {
+  explicit OwnMoto(Serialized serialized) : serialized_(std::move(serialized)), port_(free_port()) {
     start();
   }
   ~OwnMoto() { kill(); }
@@ -93,8 +92,10 @@ class OwnMoto {
       int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
-        throw std::runtime_error("moto_server exited at start (is it installed? scripts/test "
-                                 "checks it): status " + std::to_string(status));
+        throw std::runtime_error(
+            "moto_server exited at start (is it installed? scripts/test "
+            "checks it): status "
+            + std::to_string(status));
       }
       boost::asio::ip::tcp::socket socket(io);
       boost::system::error_code ec;

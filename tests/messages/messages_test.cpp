@@ -25,12 +25,13 @@ using Clock = std::chrono::steady_clock;
 
 const std::vector<std::string> kMessageKeys{"created_at", "display_name", "handle", "message",
                                             "uuid"};
-const std::vector<std::string> kNewConversationKeys{
-    "created_at", "display_name", "handle", "message", "message_group_uuid", "uuid"};
+const std::vector<std::string> kNewConversationKeys{"created_at", "display_name",       "handle",
+                                                    "message",    "message_group_uuid", "uuid"};
 
 std::string random_table() {
   std::random_device random;
-  return "cruddur-messages-" + std::to_string(std::uniform_int_distribution<unsigned>(1, 1u << 30)(random));
+  return "cruddur-messages-"
+         + std::to_string(std::uniform_int_distribution<unsigned>(1, 1u << 30)(random));
 }
 
 json json_array(const HttpReply& reply) {
@@ -56,7 +57,8 @@ void expect_error(const HttpReply& reply, unsigned status, const std::string& co
 
 class MessagesTest : public ApiTest {
  protected:
-  MessagesTest() : endpoint_(cruddur::test::required_env("CRUDDUR_TEST_MOTO_URL")), table_(random_table()) {}
+  MessagesTest()
+      : endpoint_(cruddur::test::required_env("CRUDDUR_TEST_MOTO_URL")), table_(random_table()) {}
 
   void SetUp() override {
     ApiTest::SetUp();
@@ -118,8 +120,11 @@ TEST_F(MessagesTest, AConversationIsCreatedListedAndContinued) {
   // Both participants see it at once, each with the other's name.
   auto andrews = json_array(http().get("/api/message_groups", andrew_));
   ASSERT_EQ(andrews.size(), 1u);
-  EXPECT_EQ(andrews[0], (json{{"uuid", group}, {"display_name", "Andrew Bayko"}, {"handle", "bayko"},
-                              {"message", "Hello Bayko"}, {"created_at", created_at}}));
+  EXPECT_EQ(andrews[0], (json{{"uuid", group},
+                              {"display_name", "Andrew Bayko"},
+                              {"handle", "bayko"},
+                              {"message", "Hello Bayko"},
+                              {"created_at", created_at}}));
   auto baykos = json_array(http().get("/api/message_groups", bayko_));
   ASSERT_EQ(baykos.size(), 1u);
   EXPECT_EQ(baykos[0].at("handle"), "andrewbrown");
@@ -173,7 +178,8 @@ TEST_F(MessagesTest, OnlyMembersReadOrPostAndUnknownsAre404) {
   expect_error(http().get("/api/messages/00000000-0000-4000-8000-000000000000", andrew_), 404,
                "not_found");
   expect_error(http().get("/api/messages/not-a-uuid", andrew_), 404, "not_found");
-  expect_error(post({{"message", "Hi"}, {"message_group_uuid", "nope"}}, andrew_), 404, "not_found");
+  expect_error(post({{"message", "Hi"}, {"message_group_uuid", "nope"}}, andrew_), 404,
+               "not_found");
   expect_error(post({{"message", "Hi"}, {"handle", "nobody-here"}}, andrew_), 404, "not_found");
   EXPECT_EQ(http().get("/api/message_groups").status, 401u);
   EXPECT_EQ(http().get("/api/messages/" + group, "Bearer null").status, 401u);
@@ -201,7 +207,8 @@ TEST_F(MessagesTest, InvalidPostsListEveryFailingCode) {
   expect_422(post({{"message", 5}, {"handle", "bayko"}}, andrew_), json{"message_invalid"});
   EXPECT_EQ(http().post("/api/messages", "{not json", andrew_).status, 400u);
   expect_422(http().get("/api/message_groups?limit=0", andrew_), json{"limit_invalid"});
-  expect_422(http().get("/api/message_groups?limit=20&before=xyz", andrew_), json{"before_invalid"});
+  expect_422(http().get("/api/message_groups?limit=20&before=xyz", andrew_),
+             json{"before_invalid"});
 }
 
 TEST_F(MessagesTest, ListsPageWithLimitBeforeAndLink) {
@@ -226,8 +233,8 @@ TEST_F(MessagesTest, ListsPageWithLimitBeforeAndLink) {
 
   std::vector<std::string> sent;
   for (int i = 0; i < 6; ++i) {
-    auto reply = post({{"message", "m" + std::to_string(i)}, {"message_group_uuid", groups[3]}},
-                      andrew_);
+    auto reply =
+        post({{"message", "m" + std::to_string(i)}, {"message_group_uuid", groups[3]}}, andrew_);
     ASSERT_EQ(reply.status, 200u) << reply.body;
   }
   // Pages of 3 from the newest back; each page oldest first.
@@ -243,8 +250,8 @@ TEST_F(MessagesTest, ListsPageWithLimitBeforeAndLink) {
     target = next_link(reply);
     ++pages;
   }
-  EXPECT_EQ(texts, (std::vector<std::string>{"to cognitotester", "m0", "m1", "m2", "m3", "m4",
-                                             "m5"}));
+  EXPECT_EQ(texts,
+            (std::vector<std::string>{"to cognitotester", "m0", "m1", "m2", "m3", "m4", "m5"}));
   EXPECT_GE(pages, 3);
 }
 
@@ -290,9 +297,9 @@ TEST_F(MessagesTest, ConcurrentPostsNeverLoseOrDuplicateAMessage) {
     threads.emplace_back([&, t] {
       const auto& token = t % 2 == 0 ? andrew_ : bayko_;
       for (int i = 0; i < kPosts; ++i) {
-        replies[t].push_back(send(
-            {{"message", "t" + std::to_string(t) + "-" + std::to_string(i)}, {"message_group_uuid", group}},
-            token));
+        replies[t].push_back(send({{"message", "t" + std::to_string(t) + "-" + std::to_string(i)},
+                                   {"message_group_uuid", group}},
+                                  token));
       }
     });
   }
@@ -357,8 +364,9 @@ TEST_F(MessagesTest, DynamoDbStoppedIs503WithinTheBudgetAndMessagesComeBack) {
   // Everything else is unaffected.
   EXPECT_EQ(client.get("/api/health-check").status, 200u);
   EXPECT_EQ(client.get("/api/activities/home").status, 200u);
-  EXPECT_EQ(client.post("/api/activities", R"({"message":"still here","ttl":"1-day"})", andrew_).status,
-            200u);
+  EXPECT_EQ(
+      client.post("/api/activities", R"({"message":"still here","ttl":"1-day"})", andrew_).status,
+      200u);
 
   moto.kill();  // down: connections refused
   started = Clock::now();
@@ -379,7 +387,8 @@ TEST_F(MessagesTest, DynamoDbStoppedIs503WithinTheBudgetAndMessagesComeBack) {
 TEST_F(MessagesTest, DdbCommandsWorkAndExplainFailures) {
   auto seeded = run_cruddur({"ddb", "seed"}, ddb_env());
   ASSERT_EQ(seeded.exit_code, 0) << seeded.err;
-  EXPECT_NE(seeded.err.find("seeded a conversation of 5 messages"), std::string::npos) << seeded.err;
+  EXPECT_NE(seeded.err.find("seeded a conversation of 5 messages"), std::string::npos)
+      << seeded.err;
   EXPECT_NE(run_cruddur({"ddb", "seed"}, ddb_env()).err.find("already there"), std::string::npos);
   auto listed = run_cruddur({"ddb", "conversations", "bayko"}, ddb_env());
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
@@ -400,7 +409,8 @@ TEST_F(MessagesTest, DdbCommandsWorkAndExplainFailures) {
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_NE(refused.err.find("--allow-production"), std::string::npos) << refused.err;
   auto unreachable = ddb_env();
-  unreachable["AWS_ENDPOINT_URL"] = "http://127.0.0.1:" + std::to_string(cruddur::test::free_port());
+  unreachable["AWS_ENDPOINT_URL"] =
+      "http://127.0.0.1:" + std::to_string(cruddur::test::free_port());
   auto down = run_cruddur({"ddb", "scan"}, unreachable);
   EXPECT_EQ(down.exit_code, 2);
   EXPECT_NE(down.err.find("cannot reach DynamoDB"), std::string::npos) << down.err;
@@ -414,10 +424,9 @@ TEST_F(MessagesTest, DdbCommandsWorkAndExplainFailures) {
 // Issue 14 item 7: a confirmed Cognito user whose post-confirmation Lambda never ran.
 TEST_F(MessagesTest, ACognitoUserWithoutARowGetsItFromGetUser) {
   const auto& cognito = moto_cognito();
-  auto made = cruddur::test::run_process(
-      {CRUDDUR_PYTHON, CRUDDUR_MOTO_COGNITO_USER_SCRIPT, endpoint_,
-       cognito.at("pool_id").get<std::string>(), cognito.at("client_id").get<std::string>(),
-       "newcomer"});
+  auto made = cruddur::test::run_process({CRUDDUR_PYTHON, CRUDDUR_MOTO_COGNITO_USER_SCRIPT,
+                                          endpoint_, cognito.at("pool_id").get<std::string>(),
+                                          cognito.at("client_id").get<std::string>(), "newcomer"});
   ASSERT_EQ(made.exit_code, 0) << made.err;
   auto user = json::parse(made.out);
   auto token = "Bearer " + user.at("access_token").get<std::string>();

@@ -12,7 +12,8 @@ class AwsClient;
 /// A user as Cognito's GetUser describes them.
 struct CognitoUser {
   std::string username;
-  std::map<std::string, std::string> attributes;  ///< `sub`, `email`, `name`, `preferred_username` …
+  std::map<std::string, std::string>
+      attributes;  ///< `sub`, `email`, `name`, `preferred_username` …
 };
 
 /// The Cognito user pools API (`AWSCognitoIdentityProviderService`, JSON 1.1) on an AwsClient.

@@ -45,7 +45,7 @@ struct GroupSummary {
 struct GroupHead {
   std::string group_uuid;
   std::string latest_sk;
-  std::string version;  ///< a decimal number, incremented by every post
+  std::string version;                         ///< a decimal number, incremented by every post
   std::map<std::string, Participant> members;  ///< by user uuid
 
   [[nodiscard]] bool has_member(const std::string& user_uuid) const {

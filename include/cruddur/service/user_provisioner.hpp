@@ -22,7 +22,8 @@ namespace cruddur::service {
 /// user is a unique_violation). Thread-safe; `pool` and `cognito` must outlive it.
 class UserProvisioner {
  public:
-  UserProvisioner(db::Pool& pool, const db::Catalog& catalog, aws::CognitoIdentityProvider& cognito);
+  UserProvisioner(db::Pool& pool, const db::Catalog& catalog,
+                  aws::CognitoIdentityProvider& cognito);
 
   /// Creates the caller's row when it is missing: true when it did (the caller then retries
   /// what failed for want of it), false when the row exists or the caller signed in with a

@@ -54,11 +54,11 @@ std::string json_string(const nlohmann::json& object, const char* name) {
   if (!message.empty()) text += ": " + first_sentence(message);
   if (type == "TransactionCanceledException") {
     std::vector<CancellationReason> reasons;
-    if (auto found = body.find("CancellationReasons");
-        found != body.end() && found->is_array()) {
+    if (auto found = body.find("CancellationReasons"); found != body.end() && found->is_array()) {
       for (const auto& reason : *found) {
         if (!reason.is_object()) continue;
-        reasons.push_back({json_string(reason, "Code"), first_sentence(json_string(reason, "Message"))});
+        reasons.push_back(
+            {json_string(reason, "Code"), first_sentence(json_string(reason, "Message"))});
       }
     }
     throw TransactionCanceled(result.status, text, std::move(reasons));
@@ -120,8 +120,8 @@ const AwsService& dynamodb_streams_service() {
 }
 
 const AwsService& cognito_idp_service() {
-  static const AwsService service{"cognito-idp", "cognito-idp",
-                                  "AWSCognitoIdentityProviderService", "1.1"};
+  static const AwsService service{"cognito-idp", "cognito-idp", "AWSCognitoIdentityProviderService",
+                                  "1.1"};
   return service;
 }
 
@@ -144,8 +144,8 @@ AwsClientOptions AwsClientOptions::from_config(const core::Config& config,
   return options;
 }
 
-AwsClient::AwsClient(asio::any_io_executor executor, AwsClientOptions options,
-                     core::EnvLookup env, CredentialsOptions credentials)
+AwsClient::AwsClient(asio::any_io_executor executor, AwsClientOptions options, core::EnvLookup env,
+                     CredentialsOptions credentials)
     : executor_(std::move(executor)), options_(std::move(options)) {
   net::HttpClientOptions http;
   http.max_idle_per_host = options_.max_idle_connections;
@@ -156,7 +156,9 @@ AwsClient::AwsClient(asio::any_io_executor executor, AwsClientOptions options,
 
 AwsClient::~AwsClient() = default;
 
-void AwsClient::close() { http_->close_idle(); }
+void AwsClient::close() {
+  http_->close_idle();
+}
 
 AwsClientStats AwsClient::stats() const {
   return {counters_.calls.load(), counters_.attempts.load(), counters_.retries_throttled.load(),
@@ -189,8 +191,8 @@ asio::awaitable<nlohmann::json> AwsClient::call(const AwsService& service, std::
     if (remaining <= milliseconds(0)) break;
     std::optional<Credentials> credentials;
     if (call_options.sign) credentials = co_await credentials_->get();
-    auto headers = request_headers(service, target, parsed, payload_hash, credentials,
-                                   options_.region);
+    auto headers =
+        request_headers(service, target, parsed, payload_hash, credentials, options_.region);
     ++counters_.attempts;
     auto timeout = std::min(options_.attempt_timeout, remaining);
     std::optional<net::HttpResult> result;

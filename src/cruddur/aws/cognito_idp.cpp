@@ -33,8 +33,8 @@ CognitoUser to_user(const nlohmann::json& answer) {
 asio::awaitable<CognitoUser> CognitoIdentityProvider::get_user(std::string access_token) {
   CallOptions options;
   options.sign = false;
-  auto answer = co_await client_.call(cognito_idp_service(), "GetUser",
-                                      get_user_body(access_token), options);
+  auto answer =
+      co_await client_.call(cognito_idp_service(), "GetUser", get_user_body(access_token), options);
   co_return to_user(answer);
 }
 

@@ -36,7 +36,8 @@ DdbCli::DdbCli(CLI::App& app) : flags_(std::make_unique<Flags>()) {
   add("schema-load", "Create the table (GSI message-group-sk-index, stream NEW_IMAGE)");
   add("seed", "Add a conversation between andrewbrown and bayko (uuids from PostgreSQL)");
   add("drop", "Delete the table (refuses production without --allow-production)")
-      ->add_flag("--allow-production", f.allow_production, "Consent to deleting the production table");
+      ->add_flag("--allow-production", f.allow_production,
+                 "Consent to deleting the production table");
   add("list-tables", "List the DynamoDB tables");
   add("scan", "Print every item of the table, one JSON object per line");
   add("conversation", "Print a conversation's messages, oldest first")
@@ -49,7 +50,9 @@ DdbCli::DdbCli(CLI::App& app) : flags_(std::make_unique<Flags>()) {
 
 DdbCli::~DdbCli() = default;
 
-bool DdbCli::chosen() const { return flags_->chosen != nullptr; }
+bool DdbCli::chosen() const {
+  return flags_->chosen != nullptr;
+}
 
 int DdbCli::run(const core::Config& config) {
   auto& f = *flags_;

@@ -37,7 +37,9 @@ T run(asio::io_context& io, asio::awaitable<T> work) {
   return future.get();
 }
 
-void note(const std::string& line) { fmt::print(stderr, "{}\n", line); }
+void note(const std::string& line) {
+  fmt::print(stderr, "{}\n", line);
+}
 
 service::Participant user_by_handle(db::Connection& connection, const std::string& handle) {
   auto result = connection.exec_params(
@@ -74,8 +76,8 @@ asio::awaitable<void> create_table(aws::DynamoDb& dynamo, std::string table) {
   co_await wait_until_active(dynamo, table);
 }
 
-asio::awaitable<int> seed_conversation(service::MessageStore& store,
-                                       service::Participant andrew, service::Participant bayko) {
+asio::awaitable<int> seed_conversation(service::MessageStore& store, service::Participant andrew,
+                                       service::Participant bayko) {
   auto group = service::MessageStore::group_uuid_for(andrew.uuid, bayko.uuid);
   if (co_await store.head(group)) co_return 0;
   int posted = 0;
@@ -121,9 +123,13 @@ Commands::Commands(const core::Config& config, const core::EnvLookup& env, Targe
 
 Commands::~Commands() = default;
 
-std::string Commands::endpoint() const { return impl_->client->endpoint(aws::dynamodb_service()); }
+std::string Commands::endpoint() const {
+  return impl_->client->endpoint(aws::dynamodb_service());
+}
 
-void Commands::schema_load() { run(impl_->io, create_table(*impl_->dynamo, impl_->target.table)); }
+void Commands::schema_load() {
+  run(impl_->io, create_table(*impl_->dynamo, impl_->target.table));
+}
 
 void Commands::seed() {
   auto connection = db::Connection::open(impl_->target.database_url);
@@ -140,8 +146,7 @@ void Commands::seed() {
 
 void Commands::drop(bool allow_production) {
   if (impl_->target.prod && !allow_production) {
-    throw Error("production_refused", "refusing to drop the production table "
-                                          + impl_->target.table
+    throw Error("production_refused", "refusing to drop the production table " + impl_->target.table
                                           + ": add --allow-production if you mean it");
   }
   run(impl_->io, impl_->dynamo->delete_table(impl_->target.table));

@@ -17,14 +17,16 @@ std::string explain_failure(const std::exception& error, const Target& target,
                          target.table, endpoint, target.prod ? " prod" : "");
     }
     if (code == "aws_unavailable") {
-      return fmt::format("cannot reach DynamoDB at {} ({}). Start it (scripts/dev starts "
-                         "moto_server) or fix AWS_ENDPOINT_URL",
-                         endpoint, aws->what());
+      return fmt::format(
+          "cannot reach DynamoDB at {} ({}). Start it (scripts/dev starts "
+          "moto_server) or fix AWS_ENDPOINT_URL",
+          endpoint, aws->what());
     }
     if (code == "aws_denied") {
-      return fmt::format("DynamoDB at {} refused the credentials ({}): check AWS_ACCESS_KEY_ID "
-                         "and AWS_SECRET_ACCESS_KEY",
-                         endpoint, aws->type());
+      return fmt::format(
+          "DynamoDB at {} refused the credentials ({}): check AWS_ACCESS_KEY_ID "
+          "and AWS_SECRET_ACCESS_KEY",
+          endpoint, aws->type());
     }
     if (code == "aws_throttled") {
       return fmt::format("DynamoDB at {} is throttling requests ({}): try again in a moment",

@@ -34,7 +34,8 @@ void add_message_routes(Router& router, service::Messages& messages,
   router.add("GET", "/api/message_groups", [&messages, &auth](RequestContext& context) -> Response {
     auto caller = auth.required_caller(authorization(context));
     // Named, not a braced temporary: g++ 12 destroys temporaries inside co_await twice.
-    service::PageRequest wanted{context.request().query("limit"), context.request().query("before")};
+    service::PageRequest wanted{context.request().query("limit"),
+                                context.request().query("before")};
     auto page = co_await messages.groups(caller, wanted);
     co_return page_response(std::move(page), "/api/message_groups");
   });

@@ -29,7 +29,9 @@ constexpr std::size_t kTimeLength = 32;  // 2026-12-03T12:23:01.123456+00:00
 constexpr const char* kGroupNamespace = "8d7c0f1e-5b8a-4c61-9e55-3c1f0a6b2d94";
 constexpr const char* kHeadSk = "GROUP";
 
-AttributeValue s(std::string text) { return AttributeValue::string(std::move(text)); }
+AttributeValue s(std::string text) {
+  return AttributeValue::string(std::move(text));
+}
 
 std::string format_time(Clock::time_point time) {
   auto micros = std::chrono::duration_cast<Micros>(time.time_since_epoch()).count();
@@ -61,17 +63,22 @@ std::optional<Clock::time_point> parse_time(std::string_view text) {
   return Clock::from_time_t(timegm(&utc)) + Micros(micros);
 }
 
-std::string grp_pk(const std::string& user_uuid) { return "GRP#" + user_uuid; }
-std::string msg_pk(const std::string& group_uuid) { return "MSG#" + group_uuid; }
-std::string head_pk(const std::string& group_uuid) { return "GROUP#" + group_uuid; }
+std::string grp_pk(const std::string& user_uuid) {
+  return "GRP#" + user_uuid;
+}
+std::string msg_pk(const std::string& group_uuid) {
+  return "MSG#" + group_uuid;
+}
+std::string head_pk(const std::string& group_uuid) {
+  return "GROUP#" + group_uuid;
+}
 
 Item head_key(const std::string& group_uuid) {
   return {{"pk", s(head_pk(group_uuid))}, {"sk", s(kHeadSk)}};
 }
 
 AttributeValue member_value(const Participant& member) {
-  AttributeValue::Map entry{{"display_name", s(member.display_name)},
-                            {"handle", s(member.handle)}};
+  AttributeValue::Map entry{{"display_name", s(member.display_name)}, {"handle", s(member.handle)}};
   return AttributeValue::map(std::move(entry));
 }
 
@@ -322,8 +329,8 @@ asio::awaitable<StoredMessage> MessageStore::post(Participant sender,
       conflicted = true;
     }
     if (conflicted) {
-      spdlog::debug("post to conversation {} conflicted (attempt {}); reading it again",
-                    group_uuid, attempt);
+      spdlog::debug("post to conversation {} conflicted (attempt {}); reading it again", group_uuid,
+                    attempt);
       timer.expires_after(conflict_backoff(attempt));
       co_await timer.async_wait(asio::use_awaitable);
     }
@@ -332,8 +339,7 @@ asio::awaitable<StoredMessage> MessageStore::post(Participant sender,
               "the conversation kept changing under this message; try again");
 }
 
-asio::awaitable<StorePage<GroupSummary>> MessageStore::groups(std::string user_uuid,
-                                                              unsigned limit,
+asio::awaitable<StorePage<GroupSummary>> MessageStore::groups(std::string user_uuid, unsigned limit,
                                                               std::optional<std::string> before) {
   auto page = co_await dynamo_.query(page_query(table_, grp_pk(user_uuid), limit, before));
   StorePage<GroupSummary> out;

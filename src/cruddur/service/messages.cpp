@@ -90,8 +90,7 @@ Participant to_participant(const std::string& object_text) {
 
 // The caller's user; made from Cognito first when the post-confirmation Lambda did not run.
 asio::awaitable<Participant> caller_user(db::Pool& pool, db::StatementId by_cognito_id,
-                                                UserProvisioner* provisioner,
-                                                const Caller& caller) {
+                                         UserProvisioner* provisioner, const Caller& caller) {
   db::Params params;  // not a braced list: g++ 12 miscompiles those in coroutines
   params.emplace_back(caller.cognito_user_id);
   auto found = co_await pool.query_json_object(by_cognito_id, params);

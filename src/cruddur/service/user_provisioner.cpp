@@ -63,9 +63,10 @@ asio::awaitable<bool> UserProvisioner::provision(const Caller& caller) {
   auto params = lambda_params(user, caller.cognito_user_id);
   auto rows = co_await pool_.execute_returning(create_from_cognito_, std::move(params));
   if (!rows.rows.empty()) {
-    spdlog::info("created the missing user row of @{} from Cognito (the post-confirmation "
-                 "trigger had not)",
-                 user.attributes.at("preferred_username"));
+    spdlog::info(
+        "created the missing user row of @{} from Cognito (the post-confirmation "
+        "trigger had not)",
+        user.attributes.at("preferred_username"));
   }
   co_return true;
 }
