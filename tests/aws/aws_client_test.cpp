@@ -38,8 +38,8 @@ ScriptedResponse throttled() {
 }
 
 core::EnvLookup keys_env() {
-  return core::map_env({{"AWS_ACCESS_KEY_ID", "AKIDFAKE"},
-                        {"AWS_SECRET_ACCESS_KEY", "fake-secret-never-logged"}});
+  return core::map_env(
+      {{"AWS_ACCESS_KEY_ID", "AKIDFAKE"}, {"AWS_SECRET_ACCESS_KEY", "fake-secret-never-logged"}});
 }
 
 AwsClientOptions fake_options(const ScriptedServer& server) {
@@ -55,8 +55,7 @@ AwsClientOptions fake_options(const ScriptedServer& server) {
 // The fake DynamoDB: answers the first `failures` requests with `failure`, then 200 `{}`.
 struct FakeDynamo {
   explicit FakeDynamo(int failing, ScriptedResponse (*failure)())
-      : failures(failing),
-        server([this, failure](const ScriptedRequest& request) {
+      : failures(failing), server([this, failure](const ScriptedRequest& request) {
           std::lock_guard lock(mutex);
           requests.push_back(request);
           if (static_cast<int>(requests.size()) <= failures) return failure();
@@ -154,9 +153,10 @@ TEST(AwsClientTest, ClientErrorsAreNotRetriedAndAreTypedByTheirType) {
 
 TEST(AwsClientTest, CancellationReasonsAreKept) {
   ScriptedServer server([](const ScriptedRequest&) {
-    return answer(400, R"({"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException",)"
-                       R"("message":"Transaction cancelled","CancellationReasons":[{"Code":"None"},)"
-                       R"({"Code":"ConditionalCheckFailed","Message":"The conditional request failed"}]})");
+    return answer(
+        400, R"({"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException",)"
+             R"("message":"Transaction cancelled","CancellationReasons":[{"Code":"None"},)"
+             R"({"Code":"ConditionalCheckFailed","Message":"The conditional request failed"}]})");
   });
   asio::io_context io;
   AwsClient client(io.get_executor(), fake_options(server), keys_env());
@@ -228,13 +228,13 @@ TEST(CredentialsProviderTest, ContainerCredentialsAreRefreshedBeforeTheyExpire) 
     int n = ++fetches;
     {
       std::lock_guard lock(mutex);
-      authorization_seen = request.headers.count("authorization") ? request.headers.at("authorization") : "";
+      authorization_seen =
+          request.headers.count("authorization") ? request.headers.at("authorization") : "";
     }
     auto expiration = iso(start + std::chrono::minutes(10 * n));
-    return answer(200, R"({"AccessKeyId":"ASIA)" + std::to_string(n)
-                           + R"(","SecretAccessKey":"s)" + std::to_string(n)
-                           + R"(","Token":"t)" + std::to_string(n) + R"(","Expiration":")"
-                           + expiration + R"("})");
+    return answer(200, R"({"AccessKeyId":"ASIA)" + std::to_string(n) + R"(","SecretAccessKey":"s)"
+                           + std::to_string(n) + R"(","Token":"t)" + std::to_string(n)
+                           + R"(","Expiration":")" + expiration + R"("})");
   });
   asio::io_context io;
   net::HttpClient http(io.get_executor());

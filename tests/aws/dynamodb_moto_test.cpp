@@ -19,10 +19,13 @@ using nlohmann::json;
 
 std::string unique_table() {
   std::random_device random;
-  return "cruddur-test-" + std::to_string(std::uniform_int_distribution<unsigned>(1, 1u << 30)(random));
+  return "cruddur-test-"
+         + std::to_string(std::uniform_int_distribution<unsigned>(1, 1u << 30)(random));
 }
 
-AttributeValue s(std::string text) { return AttributeValue::string(std::move(text)); }
+AttributeValue s(std::string text) {
+  return AttributeValue::string(std::move(text));
+}
 
 json table_definition(const std::string& name) {
   auto definition = json::parse(R"({
@@ -85,8 +88,8 @@ TEST_F(DynamoDbMotoTest, ItemsArePutReadUpdatedAndDeleted) {
   ASSERT_TRUE(read);
   EXPECT_EQ(read->at("n").text(), "12345678901234567890.25");
 
-  UpdateItemRequest update{table_, key, "SET #m = :m", std::nullopt, {{"#m", "message"}},
-                           {{":m", s("hi")}}, "ALL_NEW"};
+  UpdateItemRequest update{
+      table_, key, "SET #m = :m", std::nullopt, {{"#m", "message"}}, {{":m", s("hi")}}, "ALL_NEW"};
   auto updated = run(dynamo_->update_item(update));
   ASSERT_TRUE(updated);
   EXPECT_EQ(updated->at("message").text(), "hi");
@@ -142,9 +145,9 @@ TEST_F(DynamoDbMotoTest, TransactionsAreAllOrNothingAndSayWhy) {
   Item existing{{"pk", s("t")}, {"sk", s("1")}};
   run(dynamo_->put_item({table_, existing, std::nullopt, {}, {}}));
   std::vector<TransactItem> items;
-  items.emplace_back(PutItemRequest{table_, {{"pk", s("t")}, {"sk", s("2")}}, std::nullopt, {}, {}});
   items.emplace_back(
-      PutItemRequest{table_, existing, "attribute_not_exists(pk)", {}, {}});
+      PutItemRequest{table_, {{"pk", s("t")}, {"sk", s("2")}}, std::nullopt, {}, {}});
+  items.emplace_back(PutItemRequest{table_, existing, "attribute_not_exists(pk)", {}, {}});
   try {
     run(dynamo_->transact_write(items, "token-a"));
     FAIL() << "expected TransactionCanceled";

@@ -26,6 +26,15 @@ class OwnMoto {
       : env_(std::move(env)), port_(free_port()) {
     start();
   }
+  /// Starts moto answering one request at a time (scripts/moto-serialized.py, run by
+  /// `python`): each request atomic, as DynamoDB's transactions are.
+  struct Serialized {
+    std::string python;
+    std::string script;
+  };
+  explicit OwnMoto(Serialized serialized) : serialized_(std::move(serialized)), port_(free_port()) {
+    start();
+  }
   ~OwnMoto() { kill(); }
   OwnMoto(const OwnMoto&) = delete;
   OwnMoto& operator=(const OwnMoto&) = delete;
@@ -37,6 +46,9 @@ class OwnMoto {
   /// accepts connections (60 s at most: a loaded machine imports moto slowly).
   void start() {
     std::vector<std::string> argv = {"moto_server", "-H", "127.0.0.1", "-p", std::to_string(port_)};
+    if (!serialized_.script.empty()) {
+      argv = {serialized_.python, serialized_.script, std::to_string(port_)};
+    }
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
@@ -80,8 +92,10 @@ class OwnMoto {
       int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
-        throw std::runtime_error("moto_server exited at start (is it installed? scripts/test "
-                                 "checks it): status " + std::to_string(status));
+        throw std::runtime_error(
+            "moto_server exited at start (is it installed? scripts/test "
+            "checks it): status "
+            + std::to_string(status));
       }
       boost::asio::ip::tcp::socket socket(io);
       boost::system::error_code ec;
@@ -93,6 +107,7 @@ class OwnMoto {
   }
 
   std::map<std::string, std::string> env_;
+  Serialized serialized_;
   unsigned short port_;
   pid_t pid_ = -1;
 };

@@ -1,6 +1,8 @@
 // SigV4 proven twice: on every header-signing vector of AWS's test suite (read at test time from
 // ../shared/sigv4-test-suite/v4, never copied here), and against botocore's SigV4Auth on a few
 // hundred generated requests (always runs: CI's machine may lack ../shared).
+#include "cruddur/aws/sigv4.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -12,7 +14,6 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cruddur/aws/sigv4.hpp"
 #include "subprocess.hpp"
 
 namespace cruddur::aws::sigv4 {

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -33,11 +34,19 @@ const AwsService& dynamodb_streams_service();
 const AwsService& cognito_idp_service();
 
 /// Settings of AwsClient. `from_config` reads AWS_DEFAULT_REGION (else AWS_REGION, else
-/// us-east-1) and AWS_ENDPOINT_URL.
+/// us-east-1), AWS_ENDPOINT_URL and, as AWS's SDKs do, the per-service overrides
+/// AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_DYNAMODB_STREAMS and
+/// AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER.
 struct AwsClientOptions {
   std::string region = "us-east-1";
   /// Every service at this URL instead of AWS (moto_server, DynamoDB Local).
   std::optional<std::string> endpoint_url;
+  /// One service elsewhere, by AwsService::endpoint_prefix (`dynamodb`, `streams.dynamodb`,
+  /// `cognito-idp`); beats endpoint_url.
+  std::map<std::string, std::string> service_endpoints;
+
+  /// True when some service goes to an emulator instead of AWS.
+  [[nodiscard]] bool emulated() const { return endpoint_url || !service_endpoints.empty(); }
   std::chrono::milliseconds attempt_timeout{2000};  ///< one HTTP exchange, connect included
   std::chrono::milliseconds budget{5000};           ///< one call, every retry and wait included
   unsigned max_attempts = 4;                        ///< first try included

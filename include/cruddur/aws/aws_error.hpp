@@ -18,11 +18,11 @@ namespace cruddur::aws {
 /// | `aws_condition_failed` | ConditionalCheckFailedException |
 /// | `aws_transaction_canceled` | TransactionCanceledException (see TransactionCanceled) |
 /// | `aws_throttled` | throttling types, still throttled after the retries |
-/// | `aws_denied` | bad or unknown keys, bad signature, expired token, access denied, NotAuthorizedException |
-/// | `aws_unavailable` | 5xx, connection failures and timeouts, after the retries |
-/// | `aws_bad_request` | ValidationException, SerializationException and other 4xx |
-/// | `aws_expired_iterator`, `aws_trimmed_data` | DynamoDB Streams' ExpiredIteratorException, TrimmedDataAccessException |
-/// | `aws_no_credentials` | no credentials anywhere in the chain |
+/// | `aws_denied` | bad or unknown keys, bad signature, expired token, access denied,
+/// NotAuthorizedException | | `aws_unavailable` | 5xx, connection failures and timeouts, after the
+/// retries | | `aws_bad_request` | ValidationException, SerializationException and other 4xx | |
+/// `aws_expired_iterator`, `aws_trimmed_data` | DynamoDB Streams' ExpiredIteratorException,
+/// TrimmedDataAccessException | | `aws_no_credentials` | no credentials anywhere in the chain |
 ///
 /// Messages name the operation and AWS's own first sentence (cut short), never a key or token.
 class AwsError : public cruddur::Error {
@@ -53,9 +53,7 @@ class TransactionCanceled : public AwsError {
       : AwsError("aws_transaction_canceled", "TransactionCanceledException", status, message),
         reasons_(std::move(reasons)) {}
 
-  [[nodiscard]] const std::vector<CancellationReason>& reasons() const noexcept {
-    return reasons_;
-  }
+  [[nodiscard]] const std::vector<CancellationReason>& reasons() const noexcept { return reasons_; }
   /// True when some item failed its condition (and none failed for another reason but `None`).
   [[nodiscard]] bool only_conditions_failed() const;
 

@@ -30,8 +30,8 @@ struct Shard {
 struct StreamDescription {
   std::string arn;
   std::string table;
-  std::string status;     ///< ENABLING, ENABLED, DISABLING, DISABLED
-  std::string view_type;  ///< NEW_IMAGE …
+  std::string status;         ///< ENABLING, ENABLED, DISABLING, DISABLED
+  std::string view_type;      ///< NEW_IMAGE …
   std::vector<Shard> shards;  ///< every shard (all DescribeStream pages)
 };
 

@@ -29,8 +29,8 @@ struct Options {
   std::string region;   ///< e.g. `us-east-1`
   std::string service;  ///< the signing name, e.g. `dynamodb`
   std::chrono::system_clock::time_point time;
-  bool normalize_path = true;  ///< remove `.`/`..` and empty segments (every service but S3)
-  bool sign_body_header = false;  ///< add and sign `X-Amz-Content-Sha256` (S3-style)
+  bool normalize_path = true;       ///< remove `.`/`..` and empty segments (every service but S3)
+  bool sign_body_header = false;    ///< add and sign `X-Amz-Content-Sha256` (S3-style)
   bool omit_session_token = false;  ///< add `X-Amz-Security-Token` after signing (unsigned)
 };
 

@@ -11,6 +11,9 @@
 
 #include "cruddur/aws/access_token_config.hpp"
 #include "cruddur/aws/access_token_verifier.hpp"
+#include "cruddur/aws/aws_client.hpp"
+#include "cruddur/aws/cognito_idp.hpp"
+#include "cruddur/aws/dynamodb.hpp"
 #include "cruddur/cache/cache_aside.hpp"
 #include "cruddur/cache/factory.hpp"
 #include "cruddur/cache/safe_cache.hpp"
@@ -21,6 +24,7 @@
 #include "cruddur/db/pool.hpp"
 #include "cruddur/http/admin_routes.hpp"
 #include "cruddur/http/api_routes.hpp"
+#include "cruddur/http/message_routes.hpp"
 #include "cruddur/http/metrics.hpp"
 #include "cruddur/http/operational_routes.hpp"
 #include "cruddur/http/pipeline.hpp"
@@ -30,12 +34,19 @@
 #include "cruddur/service/authenticator.hpp"
 #include "cruddur/service/feed_cache.hpp"
 #include "cruddur/service/metrics_store.hpp"
+#include "cruddur/service/message_store.hpp"
+#include "cruddur/service/messages.hpp"
+#include "cruddur/service/user_provisioner.hpp"
 #include "cruddur/service/users.hpp"
 
 namespace cruddur::app {
 namespace {
 
 constexpr std::chrono::seconds kDrainTimeout{10};
+// DynamoDB and Cognito calls of one request: each attempt and the whole call (retries included)
+// stay within these, so a message route answers 503 within about 2.5 s when AWS does not answer.
+constexpr std::chrono::milliseconds kAwsAttemptTimeout{1000};
+constexpr std::chrono::milliseconds kAwsBudget{2500};
 
 std::vector<std::pair<std::string, double>> pool_gauges(const db::PoolStats& stats) {
   std::vector<std::pair<std::string, double>> gauges{
@@ -81,6 +92,14 @@ std::optional<http::BasicCredentials> admin_credentials(const core::Config& conf
   return std::nullopt;
 }
 
+std::vector<std::pair<std::string, double>> aws_counters(const aws::AwsClientStats& stats) {
+  return {{"cruddur_aws_calls_total", static_cast<double>(stats.calls)},
+          {"cruddur_aws_attempts_total", static_cast<double>(stats.attempts)},
+          {"cruddur_aws_retries_throttled_total", static_cast<double>(stats.retries_throttled)},
+          {"cruddur_aws_retries_server_total", static_cast<double>(stats.retries_server)},
+          {"cruddur_aws_failures_total", static_cast<double>(stats.failures)}};
+}
+
 void add_ready_route(http::Router& router, db::Pool& pool, db::StatementId ready) {
   router.add("GET", "/api/ready",
              [&pool, ready](http::RequestContext&) -> asio::awaitable<http::HttpResponse> {
@@ -91,7 +110,8 @@ void add_ready_route(http::Router& router, db::Pool& pool, db::StatementId ready
 
 // After stop(): lets requests in flight finish (bounded), then closes the cache's connections and
 // the pool so the io_context runs out of work.
-asio::awaitable<void> drain(http::Server& server, cache::Cache& cache, db::Pool& pool) {
+asio::awaitable<void> drain(http::Server& server, cache::Cache& cache, db::Pool& pool,
+                            aws::AwsClient& aws_client) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
   while (server.open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
@@ -99,6 +119,7 @@ asio::awaitable<void> drain(http::Server& server, cache::Cache& cache, db::Pool&
     co_await timer.async_wait(asio::use_awaitable);
   }
   cache.close();
+  aws_client.close();
   pool.close();
   spdlog::info("drained; {} connection(s) still open", server.open_connections());
 }
@@ -119,8 +140,17 @@ int serve(const core::Config& config, bool prod) {
   cache::CacheAside cache_aside(cache);
   // `none://` is the cache off: reads go to PostgreSQL one by one, as without a cache layer.
   service::FeedCache feeds(cache.backend() == "none" ? nullptr : &cache_aside, config.cache_ttl);
-  service::Activities activities(pool, catalog, feeds);
-  service::Users users(pool, catalog, feeds);
+  auto aws_options = aws::AwsClientOptions::from_config(config, core::process_env());
+  aws_options.attempt_timeout = kAwsAttemptTimeout;
+  aws_options.budget = kAwsBudget;
+  aws::AwsClient aws_client(io.get_executor(), aws_options, core::process_env());
+  aws::DynamoDb dynamo(aws_client);
+  aws::CognitoIdentityProvider cognito(aws_client);
+  service::UserProvisioner provisioner(pool, catalog, cognito);
+  service::MessageStore message_store(dynamo, config.ddb_message_table);
+  service::Messages messages(pool, catalog, message_store, &provisioner);
+  service::Activities activities(pool, catalog, feeds, &provisioner);
+  service::Users users(pool, catalog, feeds, &provisioner);
   service::Authenticator authenticator(verifier);
   service::MetricsStore metrics_store(pool, catalog);
 
@@ -128,11 +158,14 @@ int serve(const core::Config& config, bool prod) {
   metrics.add_source("Connection pool state", [&pool] { return pool_gauges(pool.stats()); });
   metrics.add_source("Feed cache (" + std::string(cache.backend()) + ") operations",
                      [&cache] { return cache_counters(cache.stats()); });
+  metrics.add_source("AWS calls (DynamoDB, Cognito)",
+                     [&aws_client] { return aws_counters(aws_client.stats()); });
   http::Router router;
   http::add_operational_routes(router, metrics);
   add_ready_route(router, pool, catalog.id("ops/ready"));
   http::add_api_routes(router, {activities, users, authenticator});
   http::add_admin_routes(router, {metrics_store, admin_credentials(config, prod)});
+  http::add_message_routes(router, messages, authenticator);
   http::CorsPolicy cors;
   for (const auto& origin : {config.frontend_url, config.backend_url}) {
     if (origin) cors.allowed_origins.push_back(*origin);
@@ -152,13 +185,15 @@ int serve(const core::Config& config, bool prod) {
   spdlog::info("listening on http://{}:{} with {} thread(s); database {}{}; cache {}", config.host,
                server.port(), threads, db::ConnInfo(url).display(), prod ? " (production)" : "",
                cache.backend());
+  spdlog::info("direct messages: DynamoDB table {} at {}", config.ddb_message_table,
+               aws_client.endpoint(aws::dynamodb_service()));
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     spdlog::info("signal {}: no new connections, finishing requests in flight", signal);
     server.stop();
-    asio::co_spawn(io, drain(server, cache, pool), asio::detached);
+    asio::co_spawn(io, drain(server, cache, pool, aws_client), asio::detached);
   });
 
   std::vector<std::thread> workers;

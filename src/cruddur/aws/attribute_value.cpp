@@ -87,8 +87,8 @@ bool is_number_text(const std::string& text) {
 }
 
 const char* type_name(AttributeValue::Type type) {
-  static constexpr std::array<const char*, 10> kNames = {"S", "N",  "B", "BOOL", "NULL",
-                                                          "M", "L", "SS", "NS",  "BS"};
+  static constexpr std::array<const char*, 10> kNames = {"S", "N", "B",  "BOOL", "NULL",
+                                                         "M", "L", "SS", "NS",   "BS"};
   return kNames[static_cast<std::size_t>(type)];
 }
 
@@ -142,7 +142,9 @@ AttributeValue AttributeValue::boolean(bool flag) {
   return value;
 }
 
-AttributeValue AttributeValue::null() { return AttributeValue(); }
+AttributeValue AttributeValue::null() {
+  return AttributeValue();
+}
 
 AttributeValue AttributeValue::map(Map entries) {
   AttributeValue value;
@@ -193,17 +195,20 @@ const std::string& AttributeValue::text() const {
 }
 
 bool AttributeValue::as_bool() const {
-  if (type_ != Type::BOOL) throw AttributeValueError(std::string("expected BOOL, got ") + type_name(type_));
+  if (type_ != Type::BOOL)
+    throw AttributeValueError(std::string("expected BOOL, got ") + type_name(type_));
   return boolean_;
 }
 
 const AttributeValue::Map& AttributeValue::as_map() const {
-  if (type_ != Type::M) throw AttributeValueError(std::string("expected M, got ") + type_name(type_));
+  if (type_ != Type::M)
+    throw AttributeValueError(std::string("expected M, got ") + type_name(type_));
   return map_;
 }
 
 const AttributeValue::List& AttributeValue::as_list() const {
-  if (type_ != Type::L) throw AttributeValueError(std::string("expected L, got ") + type_name(type_));
+  if (type_ != Type::L)
+    throw AttributeValueError(std::string("expected L, got ") + type_name(type_));
   return list_;
 }
 
@@ -254,7 +259,9 @@ nlohmann::json AttributeValue::to_json() const {
   return out;
 }
 
-AttributeValue AttributeValue::from_json(const nlohmann::json& json) { return decode(json, 0); }
+AttributeValue AttributeValue::from_json(const nlohmann::json& json) {
+  return decode(json, 0);
+}
 
 AttributeValue AttributeValue::decode(const nlohmann::json& json, int depth) {
   if (depth > kMaxDepth) throw AttributeValueError("attribute values nest deeper than 32 levels");
@@ -281,7 +288,8 @@ AttributeValue AttributeValue::decode(const nlohmann::json& json, int depth) {
     return boolean(body.get<bool>());
   }
   if (type == "NULL") {
-    if (!body.is_boolean() || !body.get<bool>()) throw AttributeValueError("NULL value must be true");
+    if (!body.is_boolean() || !body.get<bool>())
+      throw AttributeValueError("NULL value must be true");
     return null();
   }
   if (type == "M") {
@@ -321,7 +329,8 @@ nlohmann::json item_to_json(const Item& item) {
 Item item_from_json(const nlohmann::json& json) {
   if (!json.is_object()) throw AttributeValueError("an item is an object of attribute values");
   Item item;
-  for (const auto& [name, value] : json.items()) item.emplace(name, AttributeValue::from_json(value));
+  for (const auto& [name, value] : json.items())
+    item.emplace(name, AttributeValue::from_json(value));
   return item;
 }
 

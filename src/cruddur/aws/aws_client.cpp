@@ -54,11 +54,11 @@ std::string json_string(const nlohmann::json& object, const char* name) {
   if (!message.empty()) text += ": " + first_sentence(message);
   if (type == "TransactionCanceledException") {
     std::vector<CancellationReason> reasons;
-    if (auto found = body.find("CancellationReasons");
-        found != body.end() && found->is_array()) {
+    if (auto found = body.find("CancellationReasons"); found != body.end() && found->is_array()) {
       for (const auto& reason : *found) {
         if (!reason.is_object()) continue;
-        reasons.push_back({json_string(reason, "Code"), first_sentence(json_string(reason, "Message"))});
+        reasons.push_back(
+            {json_string(reason, "Code"), first_sentence(json_string(reason, "Message"))});
       }
     }
     throw TransactionCanceled(result.status, text, std::move(reasons));
@@ -120,8 +120,8 @@ const AwsService& dynamodb_streams_service() {
 }
 
 const AwsService& cognito_idp_service() {
-  static const AwsService service{"cognito-idp", "cognito-idp",
-                                  "AWSCognitoIdentityProviderService", "1.1"};
+  static const AwsService service{"cognito-idp", "cognito-idp", "AWSCognitoIdentityProviderService",
+                                  "1.1"};
   return service;
 }
 
@@ -134,22 +134,31 @@ AwsClientOptions AwsClientOptions::from_config(const core::Config& config,
     options.region = *region;
   }
   options.endpoint_url = config.aws_endpoint_url;
+  const std::pair<const char*, const char*> overrides[] = {
+      {"AWS_ENDPOINT_URL_DYNAMODB", "dynamodb"},
+      {"AWS_ENDPOINT_URL_DYNAMODB_STREAMS", "streams.dynamodb"},
+      {"AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "cognito-idp"}};
+  for (const auto& [variable, prefix] : overrides) {
+    if (auto url = env(variable)) options.service_endpoints[prefix] = *url;
+  }
   return options;
 }
 
-AwsClient::AwsClient(asio::any_io_executor executor, AwsClientOptions options,
-                     core::EnvLookup env, CredentialsOptions credentials)
+AwsClient::AwsClient(asio::any_io_executor executor, AwsClientOptions options, core::EnvLookup env,
+                     CredentialsOptions credentials)
     : executor_(std::move(executor)), options_(std::move(options)) {
   net::HttpClientOptions http;
   http.max_idle_per_host = options_.max_idle_connections;
   http_ = std::make_unique<net::HttpClient>(executor_, http);
-  if (options_.endpoint_url) credentials.dummy_when_emulated = true;
+  if (options_.emulated()) credentials.dummy_when_emulated = true;
   credentials_ = std::make_unique<CredentialsProvider>(*http_, std::move(env), credentials);
 }
 
 AwsClient::~AwsClient() = default;
 
-void AwsClient::close() { http_->close_idle(); }
+void AwsClient::close() {
+  http_->close_idle();
+}
 
 AwsClientStats AwsClient::stats() const {
   return {counters_.calls.load(), counters_.attempts.load(), counters_.retries_throttled.load(),
@@ -157,8 +166,9 @@ AwsClientStats AwsClient::stats() const {
 }
 
 std::string AwsClient::endpoint(const AwsService& service) const {
-  if (options_.endpoint_url) {
-    auto url = *options_.endpoint_url;
+  auto own = options_.service_endpoints.find(service.endpoint_prefix);
+  if (own != options_.service_endpoints.end() || options_.endpoint_url) {
+    auto url = own != options_.service_endpoints.end() ? own->second : *options_.endpoint_url;
     if (url.find('/', url.find("//") + 2) == std::string::npos) url += "/";
     return url;
   }
@@ -181,8 +191,8 @@ asio::awaitable<nlohmann::json> AwsClient::call(const AwsService& service, std::
     if (remaining <= milliseconds(0)) break;
     std::optional<Credentials> credentials;
     if (call_options.sign) credentials = co_await credentials_->get();
-    auto headers = request_headers(service, target, parsed, payload_hash, credentials,
-                                   options_.region);
+    auto headers =
+        request_headers(service, target, parsed, payload_hash, credentials, options_.region);
     ++counters_.attempts;
     auto timeout = std::min(options_.attempt_timeout, remaining);
     std::optional<net::HttpResult> result;

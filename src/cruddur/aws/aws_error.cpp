@@ -7,17 +7,25 @@
 namespace cruddur::aws {
 namespace {
 
-constexpr std::array<std::string_view, 7> kThrottling = {
-    "ThrottlingException",          "Throttling",
-    "ProvisionedThroughputExceededException", "RequestLimitExceeded",
-    "TooManyRequestsException",     "ThrottledException",
-    "SlowDown"};
+constexpr std::array<std::string_view, 7> kThrottling = {"ThrottlingException",
+                                                         "Throttling",
+                                                         "ProvisionedThroughputExceededException",
+                                                         "RequestLimitExceeded",
+                                                         "TooManyRequestsException",
+                                                         "ThrottledException",
+                                                         "SlowDown"};
 
-constexpr std::array<std::string_view, 11> kDenied = {
-    "UnrecognizedClientException", "InvalidSignatureException", "AccessDeniedException",
-    "MissingAuthenticationTokenException", "IncompleteSignatureException",
-    "ExpiredTokenException", "InvalidClientTokenId", "SignatureDoesNotMatch",
-    "NotAuthorizedException", "MissingAuthenticationToken", "AccessDenied"};
+constexpr std::array<std::string_view, 11> kDenied = {"UnrecognizedClientException",
+                                                      "InvalidSignatureException",
+                                                      "AccessDeniedException",
+                                                      "MissingAuthenticationTokenException",
+                                                      "IncompleteSignatureException",
+                                                      "ExpiredTokenException",
+                                                      "InvalidClientTokenId",
+                                                      "SignatureDoesNotMatch",
+                                                      "NotAuthorizedException",
+                                                      "MissingAuthenticationToken",
+                                                      "AccessDenied"};
 
 template <std::size_t N>
 bool contains(const std::array<std::string_view, N>& list, std::string_view type) {
@@ -29,7 +37,9 @@ bool contains(const std::array<std::string_view, N>& list, std::string_view type
 
 }  // namespace
 
-bool is_throttling(const std::string& type) { return contains(kThrottling, type); }
+bool is_throttling(const std::string& type) {
+  return contains(kThrottling, type);
+}
 
 std::string error_code_for(const std::string& type, unsigned status) {
   if (type == "ResourceNotFoundException" || type == "UserNotFoundException") {

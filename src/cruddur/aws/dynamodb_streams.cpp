@@ -49,7 +49,8 @@ Shard to_shard(const json& shard) {
 
 json iterator_body(const std::string& arn, const std::string& shard, IteratorType type,
                    const std::optional<std::string>& sequence) {
-  json body{{"StreamArn", arn}, {"ShardId", shard}, {"ShardIteratorType", iterator_type_name(type)}};
+  json body{
+      {"StreamArn", arn}, {"ShardId", shard}, {"ShardIteratorType", iterator_type_name(type)}};
   if (sequence) body["SequenceNumber"] = *sequence;
   return body;
 }
@@ -143,8 +144,8 @@ asio::awaitable<StreamDescription> DynamoDbStreams::describe_stream(std::string 
 asio::awaitable<std::string> DynamoDbStreams::get_shard_iterator(
     std::string stream_arn, std::string shard_id, IteratorType type,
     std::optional<std::string> sequence) {
-  auto answer = co_await call("GetShardIterator",
-                              iterator_body(stream_arn, shard_id, type, sequence));
+  auto answer =
+      co_await call("GetShardIterator", iterator_body(stream_arn, shard_id, type, sequence));
   co_return answer.value("ShardIterator", "");
 }
 

@@ -1,4 +1,5 @@
-// SigV4 header signing as pure functions: canonical request, string to sign, signing key, signature.
+// SigV4 header signing as pure functions: canonical request, string to sign, signing key,
+// signature.
 #include "cruddur/aws/sigv4.hpp"
 
 #include <openssl/evp.h>
@@ -276,7 +277,8 @@ Signature sign(Request& request, const Credentials& credentials, const Options& 
   auto key = signing_key(credentials.secret_access_key, date, options.region, options.service);
   out.signature = signature(key, out.string_to_sign);
   out.authorization = std::string(kAlgorithm) + " Credential=" + credentials.access_key_id + "/"
-                      + scope + ", SignedHeaders=" + canonical_headers(request.headers).signed_headers
+                      + scope
+                      + ", SignedHeaders=" + canonical_headers(request.headers).signed_headers
                       + ", Signature=" + out.signature;
   if (credentials.session_token && options.omit_session_token) {
     request.headers.emplace_back("X-Amz-Security-Token", *credentials.session_token);

@@ -63,6 +63,11 @@ HttpResponse error_response(const std::exception& error) {
                  "the change was saved, but the feed cache could not be cleared; feeds may show "
                  "the old data for a short while (do not resend it)");
   }
+  // DynamoDB (direct messages) or Cognito (making a missing user) cannot answer: the message says
+  // which; nothing else is affected.
+  if (code == "messages_unavailable" || code == "cognito_unavailable") {
+    return coded(503, code, typed->what());
+  }
   return coded(500, "internal", "internal error");
 }
 

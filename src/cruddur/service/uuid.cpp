@@ -1,0 +1,80 @@
+// UUIDs: random (v4) for messages, name-based (v5) for the conversation of a pair of users.
+#include "cruddur/service/uuid.hpp"
+
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <array>
+#include <stdexcept>
+
+namespace cruddur::service {
+namespace {
+
+using Bytes = std::array<unsigned char, 16>;
+
+std::string to_text(const Bytes& bytes) {
+  constexpr const char* kHex = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[bytes[i] >> 4]);
+    out.push_back(kHex[bytes[i] & 0x0f]);
+  }
+  return out;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+Bytes from_text(std::string_view text) {
+  Bytes bytes{};
+  std::size_t at = 0;
+  for (std::size_t i = 0; i + 1 < text.size() && at < bytes.size();) {
+    if (text[i] == '-') {
+      ++i;
+      continue;
+    }
+    int high = hex_value(text[i]);
+    int low = hex_value(text[i + 1]);
+    if (high < 0 || low < 0) throw std::invalid_argument("not a UUID");
+    bytes[at++] = static_cast<unsigned char>(high * 16 + low);
+    i += 2;
+  }
+  if (at != bytes.size()) throw std::invalid_argument("not a UUID");
+  return bytes;
+}
+
+void set_version(Bytes& bytes, unsigned char version) {
+  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | (version << 4));
+  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);
+}
+
+}  // namespace
+
+std::string random_uuid() {
+  Bytes bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    throw std::runtime_error("RAND_bytes failed");
+  }
+  set_version(bytes, 4);
+  return to_text(bytes);
+}
+
+std::string name_uuid(std::string_view namespace_uuid, std::string_view name) {
+  auto space = from_text(namespace_uuid);
+  std::string input(reinterpret_cast<const char*>(space.data()), space.size());
+  input.append(name);
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+  Bytes bytes{};
+  std::copy(digest, digest + bytes.size(), bytes.begin());
+  set_version(bytes, 5);
+  return to_text(bytes);
+}
+
+}  // namespace cruddur::service
