@@ -120,10 +120,10 @@ TEST(StreamRecords, MessagesBeforeARejectedRecordAreTheAppliablePrefix) {
 
 TEST(StreamRecords, ADocumentWithRecordsIsReadAndAnythingElseIsAnInvalidEvent) {
   json event = {{"Records", json::array({record("a", "1", message_pk(), "2026-12-01T10:00:00Z")})}};
-  EXPECT_EQ(read_stream_records(std::string_view(event.dump())).messages.size(), 1u);
+  EXPECT_EQ(read_stream_event(event.dump()).messages.size(), 1u);
   for (std::string_view bad : {"", "{", "[]", "{}", R"({"Records":{}})", R"({"Records":7})"}) {
     try {
-      (void)read_stream_records(bad);
+      (void)read_stream_event(bad);
       ADD_FAILURE() << "accepted " << bad;
     } catch (const Error& error) {
       EXPECT_EQ(error.code(), "invalid_event") << bad;

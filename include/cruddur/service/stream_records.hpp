@@ -52,7 +52,7 @@ StreamBatch read_stream_records(const nlohmann::json& records);
 
 /// The same for a JSON document whose `Records` member is the array (a Lambda event, a GetRecords
 /// answer). Throws cruddur::Error("invalid_event") when it is not JSON or has no such array.
-StreamBatch read_stream_records(std::string_view document);
+StreamBatch read_stream_event(std::string_view document);
 
 /// The `$1` of metrics/apply_messages: a JSON array of
 /// `{event_id, sequence_number, message_group_uuid, created_at}`.

@@ -137,7 +137,7 @@ StreamBatch read_stream_records(const json& records) {
   return batch;
 }
 
-StreamBatch read_stream_records(std::string_view document) {
+StreamBatch read_stream_event(std::string_view document) {
   auto parsed = json::parse(document, nullptr, false);
   if (parsed.is_discarded()) throw Error("invalid_event", "the event is not valid JSON");
   if (!parsed.is_object()) throw Error("invalid_event", "the event is not a JSON object");
