@@ -1,6 +1,7 @@
 // The direct-message routes: thin adapters from requests to service::Messages, with Link paging.
 #include "cruddur/http/message_routes.hpp"
 
+#include "bearer_header.hpp"
 #include "cruddur/http/router.hpp"
 #include "cruddur/service/authenticator.hpp"
 #include "cruddur/service/messages.hpp"
@@ -9,12 +10,6 @@ namespace cruddur::http {
 namespace {
 
 using Response = asio::awaitable<HttpResponse>;
-
-std::optional<std::string_view> authorization(const RequestContext& context) {
-  auto value = context.request().header("Authorization");
-  if (value.empty()) return std::nullopt;
-  return value;
-}
 
 // 200 with the page, and `Link: <path?limit=…&before=…>; rel="next"` when it is full.
 HttpResponse page_response(service::MessagesPage page, const std::string& path) {

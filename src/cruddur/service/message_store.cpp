@@ -25,8 +25,10 @@ using Micros = std::chrono::microseconds;
 // Posts racing on one conversation: each loses at most this often (then 503, nothing stored).
 constexpr int kPostAttempts = 20;
 constexpr std::size_t kTimeLength = 32;  // 2026-12-03T12:23:01.123456+00:00
-// The namespace of conversation uuids (a fixed random UUID: changing it orphans every group).
-constexpr const char* kGroupNamespace = "8d7c0f1e-5b8a-4c61-9e55-3c1f0a6b2d94";
+// The namespace of conversation uuids, 8d7c0f1e-5b8a-4c61-9e55-3c1f0a6b2d94 (a fixed random
+// UUID: changing it orphans every conversation).
+constexpr UuidBytes kGroupNamespace = {0x8d, 0x7c, 0x0f, 0x1e, 0x5b, 0x8a, 0x4c, 0x61,
+                                       0x9e, 0x55, 0x3c, 0x1f, 0x0a, 0x6b, 0x2d, 0x94};
 constexpr const char* kHeadSk = "GROUP";
 
 AttributeValue s(std::string text) {
@@ -56,6 +58,13 @@ std::optional<Clock::time_point> parse_time(std::string_view text) {
                   &utc.tm_mday, &utc.tm_hour, &utc.tm_min, &utc.tm_sec, &micros, &consumed)
           != 7
       || consumed != 26) {
+    return std::nullopt;
+  }
+  std::chrono::year_month_day date{std::chrono::year(utc.tm_year),
+                                   std::chrono::month(static_cast<unsigned>(utc.tm_mon)),
+                                   std::chrono::day(static_cast<unsigned>(utc.tm_mday))};
+  if (!date.ok() || utc.tm_hour < 0 || utc.tm_hour > 23 || utc.tm_min < 0 || utc.tm_min > 59
+      || utc.tm_sec < 0 || utc.tm_sec > 59 || micros < 0) {
     return std::nullopt;
   }
   utc.tm_year -= 1900;

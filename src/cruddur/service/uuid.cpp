@@ -6,11 +6,12 @@
 
 #include <array>
 #include <stdexcept>
+#include <string>
 
 namespace cruddur::service {
 namespace {
 
-using Bytes = std::array<unsigned char, 16>;
+using Bytes = UuidBytes;
 
 std::string to_text(const Bytes& bytes) {
   constexpr const char* kHex = "0123456789abcdef";
@@ -22,31 +23,6 @@ std::string to_text(const Bytes& bytes) {
     out.push_back(kHex[bytes[i] & 0x0f]);
   }
   return out;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-Bytes from_text(std::string_view text) {
-  Bytes bytes{};
-  std::size_t at = 0;
-  for (std::size_t i = 0; i + 1 < text.size() && at < bytes.size();) {
-    if (text[i] == '-') {
-      ++i;
-      continue;
-    }
-    int high = hex_value(text[i]);
-    int low = hex_value(text[i + 1]);
-    if (high < 0 || low < 0) throw std::invalid_argument("not a UUID");
-    bytes[at++] = static_cast<unsigned char>(high * 16 + low);
-    i += 2;
-  }
-  if (at != bytes.size()) throw std::invalid_argument("not a UUID");
-  return bytes;
 }
 
 void set_version(Bytes& bytes, unsigned char version) {
@@ -65,8 +41,7 @@ std::string random_uuid() {
   return to_text(bytes);
 }
 
-std::string name_uuid(std::string_view namespace_uuid, std::string_view name) {
-  auto space = from_text(namespace_uuid);
+std::string name_uuid(const UuidBytes& space, std::string_view name) {
   std::string input(reinterpret_cast<const char*>(space.data()), space.size());
   input.append(name);
   unsigned char digest[SHA_DIGEST_LENGTH];
