@@ -7,34 +7,25 @@ written to the test's table: moto would try to run the mapped function in Docker
 
 import argparse
 import ast
-import secrets
 import sys
 import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_cloudformation import client  # noqa: E402  (boto3 clients on moto_server)
+import test_cloudformation  # noqa: E402  (boto3 clients, the stack base class)
+from test_cloudformation import DatabaseVpcFunctionStack, client  # noqa: E402
 
 ARGS = None
 
 
-class StreamMetricsStackTest(unittest.TestCase):
+class StreamMetricsStackTest(DatabaseVpcFunctionStack, unittest.TestCase):
+    TEMPLATE, NAME, CIDR = "stream-metrics.yaml", "cruddur-stream-metrics", "10.43"
 
     @classmethod
-    def setUpClass(cls):
-        suffix = secrets.token_hex(4)
-        ec2, s3, dynamo = client("ec2"), client("s3"), client("dynamodb")
-        cls.cfn, cls.lam, cls.ec2, cls.iam = (client("cloudformation"), client("lambda"), ec2,
-                                              client("iam"))
-        cls.sqs, cls.dynamo = client("sqs"), dynamo
-        vpc = ec2.create_vpc(CidrBlock="10.43.0.0/16")["Vpc"]["VpcId"]
-        cls.subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.43.{i}.0/24",
-                                         AvailabilityZone=f"us-east-1{zone}")["Subnet"]["SubnetId"]
-                       for i, zone in ((1, "a"), (2, "b"))]
-        cls.db_sg = ec2.create_security_group(GroupName=f"cruddur-db-{suffix}", VpcId=vpc,
-                                              Description="RDS")["GroupId"]
+    def extra_parameters(cls, suffix):
+        cls.sqs, cls.dynamo, cls.iam = client("sqs"), client("dynamodb"), client("iam")
         cls.table = f"cruddur-messages-{suffix}"
-        cls.stream_arn = dynamo.create_table(
+        cls.stream_arn = cls.dynamo.create_table(
             TableName=cls.table, BillingMode="PAY_PER_REQUEST",
             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
                                   {"AttributeName": "sk", "AttributeType": "S"}],
@@ -42,27 +33,11 @@ class StreamMetricsStackTest(unittest.TestCase):
                        {"AttributeName": "sk", "KeyType": "RANGE"}],
             StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
         )["TableDescription"]["LatestStreamArn"]
-        bucket = f"cruddur-lambda-{suffix}"
-        s3.create_bucket(Bucket=bucket)
-        s3.upload_file(str(ARGS.zip), bucket, "lambda/cruddur-stream-metrics.zip")
-        cls.function_name = f"cruddur-stream-metrics-{suffix}"
-        cls.connection_url = f"postgresql://cruddurroot:{suffix}@db.internal:5432/cruddur"
-        cls.stack = f"cruddur-stream-metrics-{suffix}"
-        parameters = {"FunctionName": cls.function_name, "CodeS3Bucket": bucket, "VpcId": vpc,
-                      "SubnetIds": ",".join(cls.subnets), "DbSecurityGroupId": cls.db_sg,
-                      "ConnectionUrl": cls.connection_url, "MessagesStreamArn": cls.stream_arn}
-        cls.cfn.create_stack(
-            StackName=cls.stack, Capabilities=["CAPABILITY_IAM"],
-            TemplateBody=(ARGS.repo / "infra" / "stream-metrics.yaml").read_text(),
-            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()])
-        cls.cfn.get_waiter("stack_create_complete").wait(
-            StackName=cls.stack, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
-        stack = cls.cfn.describe_stacks(StackName=cls.stack)["Stacks"][0]
-        cls.outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+        return {"MessagesStreamArn": cls.stream_arn}
 
     @classmethod
     def tearDownClass(cls):
-        cls.cfn.delete_stack(StackName=cls.stack)
+        super().tearDownClass()
         cls.dynamo.delete_table(TableName=cls.table)
 
     def mapping(self):
@@ -89,22 +64,6 @@ class StreamMetricsStackTest(unittest.TestCase):
         self.assertEqual(destination, attributes["QueueArn"])
         self.assertEqual(attributes["MessageRetentionPeriod"], "1209600")
 
-    def test_function_runs_the_custom_runtime_in_the_database_vpc(self):
-        config = self.lam.get_function_configuration(FunctionName=self.function_name)
-        self.assertEqual(config["Runtime"], "provided.al2023")
-        self.assertEqual(config["Handler"], "bootstrap")
-        self.assertEqual(config["Environment"]["Variables"]["CONNECTION_URL"], self.connection_url)
-        self.assertEqual(sorted(config["VpcConfig"]["SubnetIds"]), sorted(self.subnets))
-        self.assertEqual(config["VpcConfig"]["SecurityGroupIds"],
-                         [self.outputs["FunctionSecurityGroupId"]])
-        self.assertEqual(config["CodeSize"], ARGS.zip.stat().st_size)
-
-    def test_only_the_function_reaches_the_database_port(self):
-        db_sg = self.ec2.describe_security_groups(GroupIds=[self.db_sg])["SecurityGroups"][0]
-        rules = [(p["FromPort"], p["ToPort"], [g["GroupId"] for g in p["UserIdGroupPairs"]])
-                 for p in db_sg["IpPermissions"]]
-        self.assertEqual(rules, [(5432, 5432, [self.outputs["FunctionSecurityGroupId"]])])
-
     def test_the_role_reads_only_this_stream_and_writes_only_the_failure_queue(self):
         role = self.lam.get_function_configuration(FunctionName=self.function_name)["Role"]
         name = role.rsplit("/", 1)[-1]
@@ -127,6 +86,7 @@ def main():
     parser.add_argument("--repo", type=Path, required=True)
     parser.add_argument("--zip", type=Path, required=True)
     ARGS, rest = parser.parse_known_args()
+    test_cloudformation.ARGS = ARGS
     unittest.main(argv=[sys.argv[0], *rest])
 
 
