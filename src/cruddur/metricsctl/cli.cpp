@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "cruddur/core/config.hpp"
+#include "cruddur/core/error.hpp"
 #include "cruddur/core/log.hpp"
 #include "cruddur/metricsctl/commands.hpp"
 
@@ -67,6 +68,13 @@ int MetricsCli::run(const core::Config& config) {
       sync(config, target, flags);
     }
     return 0;
+  } catch (const Error& error) {
+    // A database older than the metrics migration has no metrics tables.
+    auto hint = error.code() == "undefined_object"
+                    ? " (the metrics tables are missing: run `cruddur db migrate`)"
+                    : "";
+    fmt::print(stderr, "cruddur metrics {}: {}{}\n", name, error.what(), hint);
+    return 2;
   } catch (const std::exception& error) {
     fmt::print(stderr, "cruddur metrics {}: {}\n", name, error.what());
     return 2;
