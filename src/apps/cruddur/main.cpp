@@ -9,8 +9,8 @@
 #include "cruddur/core/config.hpp"
 #include "cruddur/core/error.hpp"
 #include "cruddur/dbctl/cli.hpp"
-#include "cruddur/metricsctl/cli.hpp"
 #include "cruddur/ddbctl/cli.hpp"
+#include "cruddur/metricsctl/cli.hpp"
 #include "dev_token.hpp"
 
 namespace {
