@@ -5,13 +5,18 @@
 
 #include "cruddur/aws/access_token_verifier.hpp"
 #include "cruddur/aws/auth_error.hpp"
+#include "cruddur/aws/dev_key_store.hpp"
 
 namespace cruddur::service {
 
 std::optional<Caller> Authenticator::caller(std::optional<std::string_view> authorization) const {
   auto token = aws::bearer_token(authorization);
   if (!token) return std::nullopt;
-  return Caller{verifier_.verify(*token).sub};
+  auto claims = verifier_.verify(*token);
+  Caller caller;
+  caller.cognito_user_id = std::move(claims.sub);
+  if (claims.issuer != aws::kDevIssuer) caller.cognito_access_token = std::string(*token);
+  return caller;
 }
 
 std::optional<Caller> Authenticator::optional_caller(
