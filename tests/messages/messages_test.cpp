@@ -267,56 +267,82 @@ TEST_F(MessagesTest, ConcurrentPostsNeverLoseOrDuplicateAMessage) {
   auto send = [&client](const json& body, const std::string& token) {
     return client.post("/api/messages", body.dump(), token);
   };
+  // Every post has its own text. A loaded machine may answer some 503 messages_unavailable (the
+  // DynamoDB budget ran out; such a post may or may not be stored): what is checked is that every
+  // acknowledged message is stored, nothing is stored twice or made up, and the conversation's
+  // items agree with what is stored.
+  std::set<std::string> sent;
+  std::map<std::string, std::string> acknowledged;  // uuid → text
+  auto record = [&](const HttpReply& reply, const std::string& text) {
+    if (reply.status == 200u) {
+      acknowledged[reply.json().at("uuid").get<std::string>()] = text;
+    } else {
+      expect_error(reply, 503, "messages_unavailable");
+    }
+  };
   // Both start "their" conversation at the same moment: one group comes out.
   std::vector<HttpReply> openers(4);
   {
     std::vector<std::thread> threads;
     for (std::size_t i = 0; i < 4; ++i) {
       threads.emplace_back([&, i] {
-        openers[i] = i % 2 == 0 ? send({{"message", "open a"}, {"handle", "bayko"}}, andrew_)
-                                : send({{"message", "open b"}, {"handle", "andrewbrown"}}, bayko_);
+        auto text = "open " + std::to_string(i);
+        openers[i] = i % 2 == 0 ? send({{"message", text}, {"handle", "bayko"}}, andrew_)
+                                : send({{"message", text}, {"handle", "andrewbrown"}}, bayko_);
       });
     }
     for (auto& thread : threads) thread.join();
   }
   std::set<std::string> group_uuids;
-  std::set<std::string> answered;
-  for (const auto& reply : openers) {
-    ASSERT_EQ(reply.status, 200u) << reply.body;
-    group_uuids.insert(reply.json().at("message_group_uuid").get<std::string>());
-    answered.insert(reply.json().at("uuid").get<std::string>());
+  for (std::size_t i = 0; i < openers.size(); ++i) {
+    sent.insert("open " + std::to_string(i));
+    record(openers[i], "open " + std::to_string(i));
+    if (openers[i].status == 200u) {
+      group_uuids.insert(openers[i].json().at("message_group_uuid").get<std::string>());
+    }
   }
-  ASSERT_EQ(group_uuids.size(), 1u);
+  ASSERT_EQ(group_uuids.size(), 1u) << "no opener succeeded, or they made several conversations";
   auto group = *group_uuids.begin();
 
   constexpr std::size_t kThreads = 4;
   constexpr int kPosts = 6;
-  std::vector<std::vector<HttpReply>> replies(kThreads);
+  std::vector<std::vector<std::pair<std::string, HttpReply>>> replies(kThreads);
   std::vector<std::thread> threads;
   for (std::size_t t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       const auto& token = t % 2 == 0 ? andrew_ : bayko_;
       for (int i = 0; i < kPosts; ++i) {
-        replies[t].push_back(send({{"message", "t" + std::to_string(t) + "-" + std::to_string(i)},
-                                   {"message_group_uuid", group}},
-                                  token));
+        auto text = "t" + std::to_string(t) + "-" + std::to_string(i);
+        replies[t].emplace_back(text,
+                                send({{"message", text}, {"message_group_uuid", group}}, token));
       }
     });
   }
   for (auto& thread : threads) thread.join();
+  std::size_t continued = 0;
   for (const auto& list : replies) {
-    for (const auto& reply : list) {
-      ASSERT_EQ(reply.status, 200u) << reply.body;
-      answered.insert(reply.json().at("uuid").get<std::string>());
+    for (const auto& [text, reply] : list) {
+      sent.insert(text);
+      record(reply, text);
+      continued += reply.status == 200u ? 1 : 0;
     }
   }
-  ASSERT_EQ(answered.size(), 4 + kThreads * static_cast<std::size_t>(kPosts));
+  EXPECT_GE(continued, kThreads) << "too few concurrent posts got through to prove anything";
 
   auto messages = json_array(client.get("/api/messages/" + group + "?limit=100", andrew_));
-  std::set<std::string> stored;
-  for (const auto& message : messages) stored.insert(message.at("uuid").get<std::string>());
-  EXPECT_EQ(stored, answered) << "every acknowledged message is stored, once";
-  EXPECT_EQ(messages.size(), answered.size());
+  std::map<std::string, std::string> stored;  // uuid → text
+  std::set<std::string> stored_texts;
+  for (const auto& message : messages) {
+    auto text = message.at("message").get<std::string>();
+    stored[message.at("uuid").get<std::string>()] = text;
+    EXPECT_TRUE(stored_texts.insert(text).second) << "stored twice: " << text;
+    EXPECT_EQ(sent.count(text), 1u) << "stored but never sent: " << text;
+  }
+  for (const auto& [uuid, text] : acknowledged) {
+    auto found = stored.find(uuid);
+    ASSERT_NE(found, stored.end()) << "acknowledged but lost: " << text;
+    EXPECT_EQ(found->second, text);
+  }
   // Both group items name the conversation's latest message; there are exactly two of them.
   for (const auto* token : {&andrew_, &bayko_}) {
     auto groups = json_array(client.get("/api/message_groups", *token));
@@ -329,7 +355,7 @@ TEST_F(MessagesTest, ConcurrentPostsNeverLoseOrDuplicateAMessage) {
     auto pk = item.at("pk").at("S").get<std::string>();
     if (pk.rfind("GRP#", 0) == 0) ++grp_items;
     if (pk.rfind("GROUP#", 0) == 0) {
-      EXPECT_EQ(item.at("version").at("N"), std::to_string(answered.size()));
+      EXPECT_EQ(item.at("version").at("N"), std::to_string(stored.size()));
     }
   }
   EXPECT_EQ(grp_items, 2);

@@ -80,7 +80,8 @@ class MessageStore {
   /// Adds `text` from `sender` to conversation `group_uuid`, creating it with `recipient` when
   /// it does not exist yet (without a recipient an unknown conversation is NotFound). The items
   /// change in one TransactWriteItems conditioned on what was read, retried on conflict (at
-  /// most 20 times, with jittered waits). The message time is after the conversation's latest one.
+  /// most 20 times, with jittered waits, and not after 5 s). The message time is after the
+  /// conversation's latest one.
   asio::awaitable<StoredMessage> post(Participant sender, std::optional<Participant> recipient,
                                       std::string group_uuid, std::string text);
 

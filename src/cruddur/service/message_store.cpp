@@ -22,8 +22,10 @@ using aws::Item;
 using Clock = std::chrono::system_clock;
 using Micros = std::chrono::microseconds;
 
-// Posts racing on one conversation: each loses at most this often (then 503, nothing stored).
+// Posts racing on one conversation: each loses at most this often, and retries only within the
+// budget (then 503, nothing stored).
 constexpr int kPostAttempts = 20;
+constexpr std::chrono::seconds kPostBudget{5};
 constexpr std::size_t kTimeLength = 32;  // 2026-12-03T12:23:01.123456+00:00
 // The namespace of conversation uuids, 8d7c0f1e-5b8a-4c61-9e55-3c1f0a6b2d94 (a fixed random
 // UUID: changing it orphans every conversation).
@@ -312,6 +314,7 @@ asio::awaitable<StoredMessage> MessageStore::post(Participant sender,
                                                   std::optional<Participant> recipient,
                                                   std::string group_uuid, std::string text) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
+  auto deadline = std::chrono::steady_clock::now() + kPostBudget;
   for (int attempt = 1; attempt <= kPostAttempts; ++attempt) {
     auto current = co_await head(group_uuid);
     if (!current && !recipient) throw NotFound("no such conversation");
@@ -340,7 +343,9 @@ asio::awaitable<StoredMessage> MessageStore::post(Participant sender,
     if (conflicted) {
       spdlog::debug("post to conversation {} conflicted (attempt {}); reading it again", group_uuid,
                     attempt);
-      timer.expires_after(conflict_backoff(attempt));
+      auto wait = conflict_backoff(attempt);
+      if (std::chrono::steady_clock::now() + wait > deadline) break;
+      timer.expires_after(wait);
       co_await timer.async_wait(asio::use_awaitable);
     }
   }
