@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "cruddur/aws/aws_error.hpp"
-#include "cruddur/aws/base64url.hpp"
+#include "cruddur/core/base64url.hpp"
 #include "cruddur/db/pool.hpp"
 #include "cruddur/service/bodies.hpp"
 #include "cruddur/service/errors.hpp"
@@ -43,7 +43,7 @@ Paging parse_paging(const PageRequest& page, unsigned default_limit) {
     }
   }
   if (page.before) {
-    auto sk = aws::base64url_decode(*page.before);
+    auto sk = core::base64url_decode(*page.before);
     if (sk && is_store_sort_key(*sk)) {
       paging.before = std::move(*sk);
     } else {
@@ -125,7 +125,7 @@ MessagesPage to_page(const json& list, const StorePage<T>& found, unsigned limit
   MessagesPage out;
   out.json = dump(list);
   out.limit = limit;
-  if (found.next_sk) out.next = aws::base64url_encode(*found.next_sk);
+  if (found.next_sk) out.next = core::base64url_encode(*found.next_sk);
   return out;
 }
 
