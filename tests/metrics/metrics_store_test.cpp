@@ -209,7 +209,8 @@ TEST_F(MetricsStoreTest, PostgresMetricsAreRecomputedIdempotentlyAndTheDashboard
 
   EXPECT_EQ(second["totals"], json::parse(R"({"users":7,"activities":7})"));
   ASSERT_EQ(second["days"].size(), 7u);
-  auto today = connection.exec("SELECT (now() AT TIME ZONE 'UTC')::date::text").one_field();
+  std::string today(connection.exec("SELECT (now() AT TIME ZONE 'UTC')::date::text")
+                        .one_field());  // a copy: the Result dies here
   EXPECT_EQ(second["days"][6]["day"], today);
   std::vector<long> new_users, new_activities;
   for (const auto& day : second["days"]) {
