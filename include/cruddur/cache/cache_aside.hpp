@@ -35,8 +35,15 @@ class CacheAside {
 
   /// Invalidates after a write: loads in progress will not be cached, later calls do not join
   /// them, and the keys are deleted from the cache. Throws what the cache's del throws (over a
-  /// SafeCache: CacheError("cache_invalidation_failed")); the write must then not be acknowledged.
+  /// SafeCache: CacheError("cache_invalidation_failed")) once the in-process part is done.
   asio::awaitable<void> invalidate(std::vector<std::string> keys);
+  /// The in-process part of invalidate(), done before it returns (nothing is awaited): loads in
+  /// progress will not be cached and an in-process backend no longer holds the keys
+  /// (Cache::remove_in_process). Never throws CacheError.
+  void forget(const std::vector<std::string>& keys);
+  /// Invalidates everything this process holds: no load in progress will be cached and the
+  /// cache's in-process entries are removed (Cache::clear_in_process). Never throws CacheError.
+  void invalidate_all();
 
   /// Loads in progress (for tests and metrics).
   [[nodiscard]] std::size_t loads_in_flight() const;

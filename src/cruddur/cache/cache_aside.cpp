@@ -78,13 +78,27 @@ asio::awaitable<CacheAside::Value> CacheAside::lead(std::string key, std::chrono
   co_return value;
 }
 
-asio::awaitable<void> CacheAside::invalidate(std::vector<std::string> keys) {
+void CacheAside::forget(const std::vector<std::string>& keys) {
   ++epoch_;
   {
     std::lock_guard lock(mutex_);
     for (const auto& key : keys) flights_.erase(key);
   }
+  cache_.remove_in_process(keys);
+}
+
+asio::awaitable<void> CacheAside::invalidate(std::vector<std::string> keys) {
+  forget(keys);
   co_await cache_.del(std::move(keys));
+}
+
+void CacheAside::invalidate_all() {
+  ++epoch_;
+  {
+    std::lock_guard lock(mutex_);
+    flights_.clear();
+  }
+  cache_.clear_in_process();
 }
 
 void CacheAside::complete(const std::shared_ptr<Flight>& flight, Value value,
