@@ -433,10 +433,10 @@ TEST_F(PgTest, WritesReportTypedErrorsAndAffectedRows) {
       "data_error"));
   auto created =
       run(pool.execute_returning(id("activities/create"), {"MOCK-londo", "hello", "1 day"}));
-  EXPECT_EQ(created.columns, (std::vector<std::string>{"activity", "handle"}));
+  EXPECT_EQ(created.columns, (std::vector<std::string>{"activity", "change"}));
   ASSERT_EQ(created.rows.size(), 1U);
   EXPECT_EQ(nlohmann::json::parse(created.rows[0][0].value())["message"], "hello");
-  EXPECT_EQ(created.rows[0][1], "londo");
+  EXPECT_EQ(nlohmann::json::parse(created.rows[0][1].value())["author"], "londo");
   EXPECT_TRUE(run(pool.execute_returning(id("activities/create"), {"MOCK-nobody", "hi", "1 day"}))
                   .rows.empty());
   EXPECT_TRUE(throws_code<Error>([&] { run(pool.query_json_array(id("users/short"), {"x"})); },
@@ -452,29 +452,36 @@ TEST_F(PgTest, WritesReturnWhatTheFeedCacheInvalidates) {
   auto json_uuid = [](const RowSet& rows) {
     return nlohmann::json::parse(rows.rows.at(0).at(0).value()).at("uuid").get<std::string>();
   };
+  // The `change` column: what the write changed (docs/scaling.md), also sent with NOTIFY.
+  auto change = [](const RowSet& rows) {
+    return nlohmann::json::parse(rows.rows.at(0).at(1).value());
+  };
   auto parent =
       run(pool.execute_returning(id("activities/create"), {"MOCK-altbrown", "parent", "1 day"}));
   auto parent_uuid = json_uuid(parent);
   auto reply =
       run(pool.execute_returning(id("activities/reply"), {"MOCK-londo", parent_uuid, "child"}));
-  EXPECT_EQ(reply.columns,
-            (std::vector<std::string>{"activity", "handle", "parent_uuid", "parent_handle",
-                                      "grandparent_uuid", "grandparent_handle"}));
+  EXPECT_EQ(reply.columns, (std::vector<std::string>{"activity", "change"}));
   ASSERT_EQ(reply.rows.size(), 1U);
-  EXPECT_EQ(reply.rows[0][1], "londo");
-  EXPECT_EQ(reply.rows[0][2], parent_uuid);
-  EXPECT_EQ(reply.rows[0][3], "altbrown");
-  EXPECT_EQ(reply.rows[0][4], std::nullopt) << "the parent is not a reply";
-  EXPECT_EQ(reply.rows[0][5], std::nullopt);
+  auto replied = change(reply);
+  EXPECT_EQ(replied["write"], "reply");
+  EXPECT_EQ(replied["user"], "MOCK-londo");
+  EXPECT_EQ(replied["author"], "londo");
+  EXPECT_EQ(replied["parent_uuid"], parent_uuid);
+  EXPECT_EQ(replied["parent_author"], "altbrown");
+  EXPECT_TRUE(replied["grandparent_uuid"].is_null()) << "the parent is not a reply";
+  EXPECT_TRUE(replied["grandparent_author"].is_null());
+  EXPECT_NE(replied["xid"], change(parent)["xid"]) << "each write names its own transaction";
   auto child_uuid = json_uuid(reply);
   auto nested =
       run(pool.execute_returning(id("activities/reply"), {"MOCK-bayko", child_uuid, "grandchild"}));
   ASSERT_EQ(nested.rows.size(), 1U);
-  EXPECT_EQ(nested.rows[0][1], "bayko");
-  EXPECT_EQ(nested.rows[0][2], child_uuid);
-  EXPECT_EQ(nested.rows[0][3], "londo");
-  EXPECT_EQ(nested.rows[0][4], parent_uuid);
-  EXPECT_EQ(nested.rows[0][5], "altbrown");
+  auto nested_change = change(nested);
+  EXPECT_EQ(nested_change["author"], "bayko");
+  EXPECT_EQ(nested_change["parent_uuid"], child_uuid);
+  EXPECT_EQ(nested_change["parent_author"], "londo");
+  EXPECT_EQ(nested_change["grandparent_uuid"], parent_uuid);
+  EXPECT_EQ(nested_change["grandparent_author"], "altbrown");
   EXPECT_TRUE(
       run(pool.execute_returning(id("activities/reply"),
                                  {"MOCK-londo", "0a7c5d84-7d1e-4b8e-8f0e-5e1d2c3bffff", "x"}))
@@ -482,9 +489,10 @@ TEST_F(PgTest, WritesReturnWhatTheFeedCacheInvalidates) {
 
   auto updated =
       run(pool.execute_returning(id("users/update_profile"), {"MOCK-londo", "bio", "Londo M"}));
-  EXPECT_EQ(updated.columns, (std::vector<std::string>{"profile", "handle"}));
+  EXPECT_EQ(updated.columns, (std::vector<std::string>{"profile", "change"}));
   ASSERT_EQ(updated.rows.size(), 1U);
-  EXPECT_EQ(updated.rows[0][1], "londo");
+  EXPECT_EQ(change(updated)["write"], "profile");
+  EXPECT_EQ(change(updated)["author"], "londo");
   auto profile = nlohmann::json::parse(updated.rows[0][0].value());
   EXPECT_EQ(profile.at("display_name"), "Londo M");
   EXPECT_EQ(profile.size(), 3U) << profile;

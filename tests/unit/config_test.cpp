@@ -63,3 +63,17 @@ TEST(Config, RejectsUnknownLogFormat) {
   EXPECT_THROW(load_config(map_env({{"LOG_FORMAT", "xml"}})), cruddur::Error);
   EXPECT_THROW(load_config(map_env({{"LOG_LEVEL", "loud"}})), cruddur::Error);
 }
+
+TEST(Config, ScaleOutSettings) {
+  auto defaults = load_config(map_env({}));
+  EXPECT_FALSE(defaults.read_connection_url);
+  EXPECT_FALSE(defaults.listen_connection_url);
+  EXPECT_EQ(defaults.read_max_lag.count(), 1000);
+  auto config = load_config(map_env({{"READ_CONNECTION_URL", "postgresql://r1/c,postgresql://r2/c"},
+                                     {"READ_MAX_LAG_MS", "250"},
+                                     {"LISTEN_CONNECTION_URL", "postgresql://primary/c"}}));
+  EXPECT_EQ(config.read_connection_url, "postgresql://r1/c,postgresql://r2/c");
+  EXPECT_EQ(config.read_max_lag.count(), 250);
+  EXPECT_EQ(config.listen_connection_url, "postgresql://primary/c");
+  EXPECT_THROW(load_config(map_env({{"READ_MAX_LAG_MS", "0"}})), cruddur::Error);
+}

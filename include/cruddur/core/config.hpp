@@ -39,6 +39,13 @@ struct Config {
   std::chrono::milliseconds db_acquire_timeout{5000};
   std::chrono::milliseconds db_statement_timeout{5000};
 
+  /// Read replicas (docs/scaling.md): `READ_CONNECTION_URL`, comma-separated URLs.
+  std::optional<std::string> read_connection_url;
+  /// `READ_MAX_LAG_MS`: a replica further behind serves no reads.
+  std::chrono::milliseconds read_max_lag{1000};
+  /// `LISTEN_CONNECTION_URL`: the direct connection for LISTEN (default: the primary's URL).
+  std::optional<std::string> listen_connection_url;
+
   /// Holds schema.sql, seed.sql, migrations/ and sql/: CRUDDUR_DB_DIR, else the installed
   /// `<prefix>/share/cruddur/db` next to the binary, else the source tree's db/.
   std::filesystem::path db_dir;

@@ -9,16 +9,17 @@
 
 namespace cruddur::db {
 class Pool;
-}
+class ReadRouter;
+}  // namespace cruddur::db
 
 namespace cruddur::service {
 
 /// Users: the short profile and profile updates. Same error contract as Activities; a profile
-/// update clears the cached responses that show the profile (FeedCache). `pool` and `feeds` must
-/// outlive it.
+/// update's change goes to `changes` (the cached responses that show the profile are cleared);
+/// the short profile is read through `reads`. The referenced objects must outlive it.
 class Users {
  public:
-  Users(db::Pool& pool, const db::Catalog& catalog, FeedCache& feeds);
+  Users(db::Pool& pool, db::ReadRouter& reads, const db::Catalog& catalog, Changes& changes);
 
   /// `{uuid, handle, display_name}`; NotFound for an unknown handle.
   asio::awaitable<std::string> short_profile(const std::string& handle);
@@ -27,7 +28,8 @@ class Users {
 
  private:
   db::Pool& pool_;
-  FeedCache& feeds_;
+  db::ReadRouter& reads_;
+  Changes& changes_;
   db::StatementId short_, update_profile_;
 };
 

@@ -13,12 +13,15 @@
 #include "cruddur/aws/access_token_verifier.hpp"
 #include "cruddur/cache/cache_aside.hpp"
 #include "cruddur/cache/factory.hpp"
+#include "cruddur/cache/invalidation_retry.hpp"
 #include "cruddur/cache/safe_cache.hpp"
 #include "cruddur/core/asio.hpp"
 #include "cruddur/core/log.hpp"
 #include "cruddur/db/catalog.hpp"
 #include "cruddur/db/conninfo.hpp"
+#include "cruddur/db/listener.hpp"
 #include "cruddur/db/pool.hpp"
+#include "cruddur/db/read_router.hpp"
 #include "cruddur/http/api_routes.hpp"
 #include "cruddur/http/metrics.hpp"
 #include "cruddur/http/operational_routes.hpp"
@@ -27,13 +30,18 @@
 #include "cruddur/http/server.hpp"
 #include "cruddur/service/activities.hpp"
 #include "cruddur/service/authenticator.hpp"
+#include "cruddur/service/change.hpp"
+#include "cruddur/service/changes.hpp"
 #include "cruddur/service/feed_cache.hpp"
 #include "cruddur/service/users.hpp"
+#include "scale_gauges.hpp"
 
 namespace cruddur::app {
 namespace {
 
 constexpr std::chrono::seconds kDrainTimeout{10};
+// How long start-up waits for the changes channel before it serves anyway (its trouble is logged).
+constexpr std::chrono::seconds kHearingAtStart{5};
 
 std::vector<std::pair<std::string, double>> pool_gauges(const db::PoolStats& stats) {
   std::vector<std::pair<std::string, double>> gauges{
@@ -74,15 +82,52 @@ void add_ready_route(http::Router& router, db::Pool& pool, db::StatementId ready
              });
 }
 
+// The background parts of scaling out, closed together at shutdown.
+struct ScaleOut {
+  db::ReadRouter& reads;
+  cache::InvalidationRetry& retry;
+  service::Changes& changes;
+  db::Listener& listener;
+
+  void close() {
+    listener.close();
+    changes.close();
+    retry.close();
+    reads.close();
+  }
+};
+
+// Runs the io_context on this thread until the changes channel is confirmed, its probe failed, or
+// kHearingAtStart passed: so that normally nothing is cached here before this server hears the
+// other servers' writes.
+void await_changes_channel(asio::io_context& io, const service::Changes& changes) {
+  auto deadline = std::chrono::steady_clock::now() + kHearingAtStart;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto stats = changes.stats();
+    if (stats.hearing || stats.probe_failures > 0) return;
+    io.run_one_for(std::chrono::milliseconds(10));
+  }
+}
+
+db::ReadRouterOptions read_options(const core::Config& config) {
+  db::ReadRouterOptions options;
+  if (config.read_connection_url)
+    options.replica_urls = db::split_urls(*config.read_connection_url);
+  options.max_lag = config.read_max_lag;
+  return options;
+}
+
 // After stop(): lets requests in flight finish (bounded), then closes the cache's connections and
 // the pool so the io_context runs out of work.
-asio::awaitable<void> drain(http::Server& server, cache::Cache& cache, db::Pool& pool) {
+asio::awaitable<void> drain(http::Server& server, cache::Cache& cache, db::Pool& pool,
+                            ScaleOut scale_out) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
   while (server.open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
     timer.expires_after(std::chrono::milliseconds(20));
     co_await timer.async_wait(asio::use_awaitable);
   }
+  scale_out.close();
   cache.close();
   pool.close();
   spdlog::info("drained; {} connection(s) still open", server.open_connections());
@@ -100,18 +145,34 @@ int serve(const core::Config& config, bool prod) {
   auto catalog = db::Catalog::load({config.db_dir / "sql"});
   auto verifier = aws::make_access_token_verifier(config, prod, config.dev_key_dir);
   db::Pool pool(io.get_executor(), catalog, db::PoolOptions::from_config(config, url));
+  db::ReadRouter reads(io.get_executor(), catalog, pool, db::PoolOptions::from_config(config, url),
+                       read_options(config));
   cache::SafeCache cache(cache::make_cache(io.get_executor(), cache::cache_settings(config)));
   cache::CacheAside cache_aside(cache);
+  cache::InvalidationRetry retry(io.get_executor(), cache, config.cache_ttl);
   // `none://` is the cache off: reads go to PostgreSQL one by one, as without a cache layer.
-  service::FeedCache feeds(cache.backend() == "none" ? nullptr : &cache_aside, config.cache_ttl);
-  service::Activities activities(pool, catalog, feeds);
-  service::Users users(pool, catalog, feeds);
+  service::FeedCache feeds(cache.backend() == "none" ? nullptr : &cache_aside, &retry,
+                           config.cache_ttl);
+  service::Changes changes(io.get_executor(), feeds, reads, pool, catalog);
+  db::Listener listener(io.get_executor(),
+                        {config.listen_connection_url.value_or(url), service::kChangesChannel},
+                        {[&changes](std::string payload) { changes.heard(std::move(payload)); },
+                         [&changes] { changes.listening(); }, [&changes] { changes.lost(); }});
+  service::Activities activities(pool, reads, catalog, feeds, changes);
+  service::Users users(pool, reads, catalog, changes);
   service::Authenticator authenticator(verifier);
 
   http::Metrics metrics;
   metrics.add_source("Connection pool state", [&pool] { return pool_gauges(pool.stats()); });
   metrics.add_source("Feed cache (" + std::string(cache.backend()) + ") operations",
                      [&cache] { return cache_counters(cache.stats()); });
+  metrics.add_source("Read replicas and read routing",
+                     [&reads] { return replica_gauges(reads.stats()); });
+  metrics.add_source("The LISTEN connection and the changes heard", [&listener, &changes] {
+    return change_gauges(listener.stats(), changes.stats());
+  });
+  metrics.add_source("Shared-cache deletes retried in the background",
+                     [&retry] { return retry_gauges(retry.stats()); });
   http::Router router;
   http::add_operational_routes(router, metrics);
   add_ready_route(router, pool, catalog.id("ops/ready"));
@@ -131,6 +192,9 @@ int serve(const core::Config& config, bool prod) {
     return std::vector<std::pair<std::string, double>>{
         {"cruddur_http_open_connections", static_cast<double>(server.open_connections())}};
   });
+  reads.start();
+  listener.start();
+  await_changes_channel(io, changes);
   server.start();
   spdlog::info("listening on http://{}:{} with {} thread(s); database {}{}; cache {}", config.host,
                server.port(), threads, db::ConnInfo(url).display(), prod ? " (production)" : "",
@@ -141,7 +205,8 @@ int serve(const core::Config& config, bool prod) {
     if (ec) return;
     spdlog::info("signal {}: no new connections, finishing requests in flight", signal);
     server.stop();
-    asio::co_spawn(io, drain(server, cache, pool), asio::detached);
+    asio::co_spawn(io, drain(server, cache, pool, {reads, retry, changes, listener}),
+                   asio::detached);
   });
 
   std::vector<std::thread> workers;

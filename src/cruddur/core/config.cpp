@@ -107,6 +107,9 @@ Config load_config(const EnvLookup& env) {
   read_number(env, "DB_POOL_SIZE", config.db_pool_size, 1, 1024);
   read_millis(env, "DB_ACQUIRE_TIMEOUT_MS", config.db_acquire_timeout);
   read_millis(env, "DB_STATEMENT_TIMEOUT_MS", config.db_statement_timeout);
+  read_optional(env, "READ_CONNECTION_URL", config.read_connection_url);
+  read_millis(env, "READ_MAX_LAG_MS", config.read_max_lag);
+  read_optional(env, "LISTEN_CONNECTION_URL", config.listen_connection_url);
 
   config.db_dir = default_db_dir(env);
   if (auto dir = env("CRUDDUR_DEV_KEY_DIR")) {

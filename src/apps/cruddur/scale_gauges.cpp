@@ -1,0 +1,51 @@
+// The /metrics names of read replicas, the LISTEN channel and retried invalidations.
+#include "scale_gauges.hpp"
+
+#include <fmt/format.h>
+
+namespace cruddur::app {
+
+Gauges replica_gauges(const db::ReplicaStats& stats) {
+  Gauges gauges{
+      {"cruddur_db_replica_count", stats.replicas},
+      {"cruddur_db_replica_usable", stats.usable},
+      // -1: no replica answers.
+      {"cruddur_db_replica_lag_ms", stats.max_lag_ms.value_or(-1)},
+      {"cruddur_db_replica_blind", stats.blind ? 1 : 0},
+      {"cruddur_db_replica_reads_total",
+       static_cast<double>(stats.routed[static_cast<std::size_t>(db::RouteReason::replica)])},
+      {"cruddur_db_replica_fallbacks_total", static_cast<double>(stats.fallbacks)},
+      {"cruddur_db_replica_missing_retried_total", static_cast<double>(stats.missing_retried)},
+      {"cruddur_db_replica_sample_failures_total", static_cast<double>(stats.sample_failures)},
+      {"cruddur_db_replica_marks", static_cast<double>(stats.marks)}};
+  for (std::size_t i = 0; i < db::kRouteReasons; ++i) {
+    auto reason = static_cast<db::RouteReason>(i);
+    if (reason == db::RouteReason::replica) continue;
+    gauges.emplace_back(fmt::format("cruddur_db_replica_primary_reads_{}_total", to_string(reason)),
+                        static_cast<double>(stats.routed[i]));
+  }
+  return gauges;
+}
+
+Gauges change_gauges(const db::ListenerStats& listener, const service::ChangesStats& changes) {
+  return {{"cruddur_listen_connected", listener.listening ? 1 : 0},
+          {"cruddur_listen_notifications_total", static_cast<double>(listener.notifications)},
+          {"cruddur_listen_established_total", static_cast<double>(listener.established)},
+          {"cruddur_listen_losses_total", static_cast<double>(listener.losses)},
+          {"cruddur_listen_connect_failures_total", static_cast<double>(listener.connect_failures)},
+          {"cruddur_changes_hearing", changes.hearing ? 1 : 0},
+          {"cruddur_changes_heard_total", static_cast<double>(changes.heard)},
+          {"cruddur_changes_own_echoes_total", static_cast<double>(changes.own_echoes)},
+          {"cruddur_changes_echo_timeouts_total", static_cast<double>(changes.echo_timeouts)},
+          {"cruddur_changes_unknown_total", static_cast<double>(changes.unknown)},
+          {"cruddur_changes_probe_failures_total", static_cast<double>(changes.probe_failures)}};
+}
+
+Gauges retry_gauges(const cache::RetryStats& stats) {
+  return {
+      {"cruddur_cache_invalidation_retry_pending", static_cast<double>(stats.pending)},
+      {"cruddur_cache_invalidation_retry_deleted_total", static_cast<double>(stats.retried)},
+      {"cruddur_cache_invalidation_retry_abandoned_total", static_cast<double>(stats.abandoned)}};
+}
+
+}  // namespace cruddur::app
