@@ -9,9 +9,9 @@
 #include <chrono>
 
 #include "api_fixture.hpp"
-#include "cruddur/aws/base64url.hpp"
 #include "cruddur/aws/dev_key_store.hpp"
 #include "cruddur/aws/signing_key.hpp"
+#include "cruddur/core/base64url.hpp"
 
 namespace {
 
@@ -30,14 +30,15 @@ struct Jwt {
 Jwt split(const std::string& token) {
   auto first = token.find('.');
   auto second = token.find('.', first + 1);
-  auto header = aws::base64url_decode(token.substr(0, first));
-  auto payload = aws::base64url_decode(token.substr(first + 1, second - first - 1));
+  auto header = cruddur::core::base64url_decode(token.substr(0, first));
+  auto payload = cruddur::core::base64url_decode(token.substr(first + 1, second - first - 1));
   if (!header || !payload) throw std::runtime_error("not a JWT");
   return {json::parse(*header), json::parse(*payload), token.substr(second + 1)};
 }
 
 std::string unsigned_part(const json& header, const json& payload) {
-  return aws::base64url_encode(header.dump()) + "." + aws::base64url_encode(payload.dump());
+  return cruddur::core::base64url_encode(header.dump()) + "."
+         + cruddur::core::base64url_encode(payload.dump());
 }
 
 std::string hs256(const json& header, const json& payload, const std::string& secret) {
@@ -48,7 +49,7 @@ std::string hs256(const json& header, const json& payload, const std::string& se
        reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size(), mac,
        &length);
   return signing_input + "."
-         + aws::base64url_encode(std::string(reinterpret_cast<const char*>(mac), length));
+         + cruddur::core::base64url_encode(std::string(reinterpret_cast<const char*>(mac), length));
 }
 
 std::int64_t now_seconds() {

@@ -75,6 +75,41 @@ TEST_F(ApiTest, SigtermFinishesTheRequestInFlightRefusesNewConnectionsAndExitsZe
   extra_servers_.push_back(std::move(slow.process));
 }
 
+// Issue 14 item 6: a second SIGTERM while draining exits at once with 128 + the signal, without
+// waiting for the request held in flight (the drain alone would wait for it up to 10 s and then
+// exit 0).
+TEST_F(ApiTest, ASecondSigtermExitsAtOnce) {
+  auto slow = start_server({{"DB_STATEMENT_TIMEOUT_MS", "120000"}});
+  HttpClient client(slow.port);
+  auto locker = connect();
+  locker.exec("BEGIN");
+  locker.exec("LOCK TABLE activities IN ACCESS EXCLUSIVE MODE");
+  auto in_flight =
+      std::async(std::launch::async, [&client] { return client.get("/api/activities/home"); });
+  auto observer = connect();
+  ASSERT_TRUE(eventually([&] {
+    return observer
+               .exec_params(
+                   "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 "
+                   "AND wait_event_type = 'Lock' AND query LIKE '%activities%'",
+                   {name_})
+               .one_field()
+           != "0";
+  })) << "the request never reached the database";
+  slow.process->signal(SIGTERM);
+  ASSERT_TRUE(eventually([&] { return connection_refused(slow.port); }))
+      << "the first SIGTERM did not stop the listener";
+  EXPECT_TRUE(slow.process->running()) << "exited with a request in flight after one SIGTERM";
+  slow.process->signal(SIGTERM);
+  EXPECT_EQ(slow.process->wait_exit(kGenerousBound), std::optional<int>(128 + SIGTERM))
+      << slow.process->log();
+  EXPECT_NE(slow.process->log().find("again: exiting now"), std::string::npos)
+      << slow.process->log();
+  locker.exec("ROLLBACK");
+  in_flight.wait();  // the client saw the connection close
+  extra_servers_.push_back(std::move(slow.process));
+}
+
 TEST_F(ApiTest, StatementTimeoutIs504AndTheServerKeepsServing) {
   auto impatient = start_server({{"DB_STATEMENT_TIMEOUT_MS", "1000"}});
   HttpClient client(impatient.port);
@@ -93,7 +128,8 @@ TEST_F(ApiTest, StatementTimeoutIs504AndTheServerKeepsServing) {
   EXPECT_TRUE(eventually([&] {
     after = client.get("/api/activities/home");
     return after.status == 200u;
-  })) << after.status << " " << after.body;
+  })) << after.status
+      << " " << after.body;
   EXPECT_EQ(after.json().size(), 2u) << "the timed-out insert left nothing behind";
   impatient.process->signal(SIGTERM);
   EXPECT_EQ(impatient.process->wait_exit(kGenerousBound), std::optional<int>(0));

@@ -245,6 +245,17 @@ TEST_F(ApiTest, MetricsCountRequestsByRouteAndStatusWithLatencyAndPoolGauges) {
     EXPECT_EQ(text.find(type_line, at + 1), std::string::npos)
         << gauge << " is exposed twice after two scrapes";
   }
+  // Totals that only grow are counters (rate() needs that), exposed once.
+  for (const auto* counter : {"cruddur_db_pool_requests_total", "cruddur_db_pool_reconnects_total",
+                              "cruddur_db_pool_discards_broken_total", "cruddur_cache_hits_total",
+                              "cruddur_cache_misses_total"}) {
+    std::regex line(std::string("\n") + counter + " [0-9.e+]+\n");
+    EXPECT_TRUE(std::regex_search(text, line)) << counter << "\n" << text;
+    auto type_line = std::string("# TYPE ") + counter + " counter";
+    auto at = text.find(type_line);
+    EXPECT_NE(at, std::string::npos) << counter << "\n" << text;
+    EXPECT_EQ(text.find(type_line, at + 1), std::string::npos) << counter << " is exposed twice";
+  }
 }
 
 TEST_F(ApiTest, AccessLogIsOneJsonObjectPerLineWithTheRequestId) {

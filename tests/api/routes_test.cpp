@@ -5,7 +5,7 @@
 #include <set>
 
 #include "api_fixture.hpp"
-#include "cruddur/aws/base64url.hpp"
+#include "cruddur/core/base64url.hpp"
 
 namespace {
 
@@ -171,13 +171,13 @@ TEST_F(ApiTest, HomeFeedRefusesCraftedCursorsWhoseTimeIsNotATimestamp) {
   for (const auto* time : {"2026-13-45", "99999999999", "1", "::::", "2026-02-30T00:00:00+00:00",
                            "2026-11-24T25:00:00+00:00", "2026-11-24T03:48:20.1234567+00:00",
                            "2026-11-24 03:48:20+99:00"}) {
-    auto cursor = cruddur::aws::base64url_encode(time + uuid);
+    auto cursor = cruddur::core::base64url_encode(time + uuid);
     expect_422(http().get("/api/activities/home?before=" + cursor), {"before_invalid"});
   }
   // What Postgres itself writes is accepted, with and without fractional seconds.
   for (const auto* time : {"2026-11-24T03:48:20.890695+00:00", "2026-11-24T03:48:20+00:00",
                            "2026-11-24T03:48:20.5-03:30"}) {
-    auto cursor = cruddur::aws::base64url_encode(time + uuid);
+    auto cursor = cruddur::core::base64url_encode(time + uuid);
     auto reply = http().get("/api/activities/home?before=" + cursor);
     EXPECT_EQ(reply.status, 200u) << time << ": " << reply.body;
   }

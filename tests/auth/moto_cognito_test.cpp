@@ -8,8 +8,8 @@
 
 #include "cruddur/aws/access_token_config.hpp"
 #include "cruddur/aws/access_token_verifier.hpp"
-#include "cruddur/aws/base64url.hpp"
 #include "cruddur/aws/signing_key.hpp"
+#include "cruddur/core/base64url.hpp"
 #include "cruddur/core/config.hpp"
 
 namespace {
@@ -99,8 +99,8 @@ std::unique_ptr<json> MotoCognito::cognito_;
 TEST_F(MotoCognito, IssuerHasTheCognitoShape) {
   auto token = text("access_token");
   auto first = token.find('.');
-  auto payload =
-      aws::base64url_decode(token.substr(first + 1, token.find('.', first + 1) - first - 1));
+  auto payload = cruddur::core::base64url_decode(
+      token.substr(first + 1, token.find('.', first + 1) - first - 1));
   ASSERT_TRUE(payload);
   EXPECT_EQ(json::parse(*payload).at("iss"), issuer());
 }
@@ -143,11 +143,11 @@ TEST_F(MotoCognito, AnotherClientsAccessTokenFails) {
 TEST_F(MotoCognito, TokenForgedUnderMotosKidFails) {
   auto forger = aws::SigningKey::generate();
   auto token = text("access_token");
-  auto header = aws::base64url_decode(token.substr(0, token.find('.')));
+  auto header = cruddur::core::base64url_decode(token.substr(0, token.find('.')));
   ASSERT_TRUE(header);
   auto first = token.find('.');
-  auto payload =
-      aws::base64url_decode(token.substr(first + 1, token.find('.', first + 1) - first - 1));
+  auto payload = cruddur::core::base64url_decode(
+      token.substr(first + 1, token.find('.', first + 1) - first - 1));
   ASSERT_TRUE(payload);
   EXPECT_EQ(refusal(cognito_verifier(), forger.sign_jwt(*header, *payload)),
             aws::AuthFailure::bad_signature);

@@ -23,6 +23,7 @@
 
 #include "cruddur/core/asio.hpp"
 #include "cruddur/core/error.hpp"
+#include "cruddur/core/percent_encoding.hpp"
 #include "cruddur/http/message.hpp"
 #include "cruddur/http/metrics.hpp"
 #include "cruddur/http/operational_routes.hpp"
@@ -140,8 +141,8 @@ void check_refusal(const HttpResponse& refusal) {
 
 void exercise_accessors(const HttpRequest& request) {
   for (const char* name : {"limit", "before", "term", ""}) (void)request.query(name);
-  (void)cruddur::http::percent_decode(request.target, true);
-  (void)cruddur::http::percent_decode(request.path(), false);
+  (void)cruddur::core::percent_decode(request.target, true);
+  (void)cruddur::core::percent_decode(request.path(), false);
   (void)request.header("Authorization");
 }
 

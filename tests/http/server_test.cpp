@@ -2,11 +2,14 @@
 #include "cruddur/http/server.hpp"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <sstream>
 #include <thread>
 
 #include "cruddur/http/metrics.hpp"
@@ -112,8 +115,8 @@ TEST_F(ServerTest, OversizedBodyIs413AndClosed) {
 // Content-Length, and a field that would split the response is dropped, the others kept.
 TEST_F(ServerTest, NoContentHasNoLengthAndFieldsCannotSplitTheResponse) {
   auto socket = connect();
-  auto answer = raw_exchange(socket,
-                             "GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  auto answer =
+      raw_exchange(socket, "GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(answer.rfind("HTTP/1.1 204 No Content\r\n", 0), 0u) << answer;
   EXPECT_EQ(answer.find("Content-Length"), std::string::npos) << answer;
   EXPECT_EQ(answer.find("injected"), std::string::npos) << answer;
@@ -183,6 +186,106 @@ TEST_F(ServerTest, StopClosesIdleConnectionsAndRefusesNewOnes) {
   late.connect({asio::ip::make_address("127.0.0.1"), server_->port()}, ec);
   EXPECT_TRUE(ec) << "connected after stop";
   thread_ = std::thread([] {});
+}
+
+// Item 3 of issue 14: a session whose coroutine throws (a handler or a refusal handler that
+// breaks its never-throw contract) still leaves the registry, closes its connection and stops
+// being counted, and what escaped is logged; stop() then finds nothing to touch (under ASan: no
+// use of freed memory, no leak) and the io_context runs out of work.
+class ThrowingServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    previous_ = spdlog::default_logger();
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log_);
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("captured", sink));
+  }
+  void TearDown() override { spdlog::set_default_logger(previous_); }
+
+  void start(cruddur::http::RequestHandler handler, cruddur::http::RefusalHandler on_refusal) {
+    cruddur::http::ServerOptions options;
+    options.port = 0;
+    server_ = std::make_unique<cruddur::http::Server>(io_, options, std::move(handler),
+                                                      std::move(on_refusal));
+    server_->start();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  // Sends `bytes` and reads until the server closes the connection.
+  std::string send(const std::string& bytes) {
+    tcp::socket socket(client_io_);
+    socket.connect({asio::ip::make_address("127.0.0.1"), server_->port()});
+    asio::write(socket, asio::buffer(bytes));
+    std::string out;
+    beast::error_code ec;
+    char buffer[4096];
+    while (!ec) out.append(buffer, socket.read_some(asio::buffer(buffer), ec));
+    return out;
+  }
+
+  // Waits (bounded) until no connection is open; true if that happened.
+  bool all_closed() const {
+    for (int i = 0; i < 1000 && server_->open_connections() != 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return server_->open_connections() == 0;
+  }
+
+  // Stops the server and waits for the io_context to run out of work.
+  void stop() {
+    server_->stop();
+    thread_.join();
+  }
+
+  std::ostringstream log_;
+  std::shared_ptr<spdlog::logger> previous_;
+  asio::io_context io_{1};
+  asio::io_context client_io_;
+  std::unique_ptr<cruddur::http::Server> server_;
+  std::thread thread_;
+};
+
+TEST_F(ThrowingServerTest, AHandlerThatThrowsInsideItsCoroutineLeavesNothingBehind) {
+  start(
+      [](cruddur::http::HttpRequest) -> asio::awaitable<cruddur::http::HttpResponse> {
+        throw std::runtime_error("injected handler failure");
+        co_return cruddur::http::HttpResponse{};
+      },
+      {});
+  auto answer = send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(answer.empty()) << answer;
+  EXPECT_TRUE(all_closed()) << server_->open_connections() << " connection(s) still counted";
+  stop();
+  EXPECT_NE(log_.str().find("http session ended with an exception: injected handler failure"),
+            std::string::npos)
+      << log_.str();
+}
+
+TEST_F(ThrowingServerTest, AHandlerThatThrowsWhenCalledLeavesNothingBehind) {
+  start(
+      [](cruddur::http::HttpRequest) -> asio::awaitable<cruddur::http::HttpResponse> {
+        throw std::runtime_error("injected call failure");
+      },
+      {});
+  auto answer = send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(answer.empty()) << answer;
+  EXPECT_TRUE(all_closed()) << server_->open_connections() << " connection(s) still counted";
+  stop();
+  EXPECT_NE(log_.str().find("injected call failure"), std::string::npos) << log_.str();
+}
+
+TEST_F(ThrowingServerTest, ARefusalHandlerThatThrowsLeavesNothingBehind) {
+  start(
+      [](cruddur::http::HttpRequest) -> asio::awaitable<cruddur::http::HttpResponse> {
+        co_return cruddur::http::HttpResponse::json(200, "{}");
+      },
+      [](const cruddur::http::HttpRequest&, cruddur::http::HttpResponse&) {
+        throw std::runtime_error("injected refusal failure");
+      });
+  auto answer = send("NOT HTTP AT ALL\r\n\r\n");
+  EXPECT_TRUE(answer.empty()) << answer;
+  EXPECT_TRUE(all_closed()) << server_->open_connections() << " connection(s) still counted";
+  stop();
+  EXPECT_NE(log_.str().find("injected refusal failure"), std::string::npos) << log_.str();
 }
 
 }  // namespace

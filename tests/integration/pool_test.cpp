@@ -192,6 +192,72 @@ TEST_F(PgTest, TwoHundredConcurrentQueriesOnAPoolOfFour) {
   EXPECT_GE(stats.requests, 201U);
 }
 
+// The pool never runs its callers' code: a caller resumes on its own executor, outside the pool's
+// strand. Here the first caller's continuation blocks its io thread until a second query, started
+// from that continuation, has been answered by the other io thread. Were the caller resumed inside
+// the strand (asio::dispatch from the strand's handler), the strand would stay busy while it
+// blocks, so the second query could never be submitted: the wait would run into its deadline.
+TEST_F(PgTest, CallersResumeOutsideThePoolsStrand) {
+  auto& pool = make_pool(options(1));
+  auto short_profile = id("users/short");
+  auto first = asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<bool> {
+        Params londo{"londo"};  // named: g++ 12 miscompiles braced lists inside co_await
+        co_await pool.query_json_object(short_profile, std::move(londo));
+        Params bayko{"bayko"};
+        auto second = asio::co_spawn(io_, pool.query_json_object(short_profile, std::move(bayko)),
+                                     asio::use_future);
+        co_return second.wait_for(std::chrono::seconds(20)) == std::future_status::ready
+            && second.get().has_value();
+      },
+      asio::use_future);
+  EXPECT_TRUE(first.get()) << "the second query was not answered while the first caller's "
+                              "continuation held its thread";
+}
+
+// Issue 14 item 6: a refused connection is classified by what libpq tells besides words — the
+// server's SQLSTATE, a password it lacked, the phase that failed — and its message reads as libpq
+// writes it by default (no SQLSTATE prefix, no LOCATION line).
+TEST_F(PgTest, ConnectFailuresAreClassifiedBySqlstateAndPhase) {
+  struct Case {
+    std::string url;
+    ConnectFailure failure;
+    std::string sqlstate;
+  };
+  ConnInfo admin(url_);
+  std::vector<Case> cases{
+      {ConnInfo(admin.without_password() + " password=wrong-9913").with_database(database_),
+       ConnectFailure::auth_failed, "28P01"},
+      {admin.with_database(database_ + "_missing"), ConnectFailure::database_missing, "3D000"},
+      {admin.without_password() + " port=1", ConnectFailure::unreachable, ""}};
+  for (const auto& each : cases) {
+    try {
+      Connection::open(each.url);
+      ADD_FAILURE() << "connected to " << ConnInfo(each.url).display();
+    } catch (const ConnectionError& error) {
+      EXPECT_EQ(error.failure(), each.failure) << error.what();
+      EXPECT_EQ(error.sqlstate(), each.sqlstate) << error.what();
+      std::string message = error.what();
+      EXPECT_EQ(message.find("LOCATION"), std::string::npos) << message;
+      if (!each.sqlstate.empty()) {
+        EXPECT_EQ(message.find(each.sqlstate + ":"), std::string::npos) << message;
+      }
+    }
+  }
+  // The pool's own connection attempts say the same.
+  auto options = this->options(1);
+  options.url = admin.with_database(database_ + "_missing");
+  auto& pool = make_pool(options);
+  try {
+    run(pool.query_json_object(id("users/short"), {"londo"}));
+    ADD_FAILURE() << "the pool answered from a missing database";
+  } catch (const ConnectionError& error) {
+    EXPECT_EQ(error.failure(), ConnectFailure::database_missing) << error.what();
+    EXPECT_EQ(error.sqlstate(), "3D000") << error.what();
+  }
+}
+
 TEST_F(PgTest, ExhaustionTimesOutThenRecovers) {
   auto options = this->options(2);
   options.acquire_timeout = milliseconds(200);

@@ -1,10 +1,10 @@
 // Base64url encoding and its strict decoder (RFC 4648 §5 vectors and malformed input).
-#include "cruddur/aws/base64url.hpp"
+#include "cruddur/core/base64url.hpp"
 
 #include <gtest/gtest.h>
 
-using cruddur::aws::base64url_decode;
-using cruddur::aws::base64url_encode;
+using cruddur::core::base64url_decode;
+using cruddur::core::base64url_encode;
 
 TEST(Base64url, EncodesRfc4648VectorsWithoutPadding) {
   EXPECT_EQ(base64url_encode(""), "");

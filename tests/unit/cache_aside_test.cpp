@@ -158,4 +158,28 @@ TEST(CacheAside, InvalidateAllEmptiesTheProcessAndOutdatesLoadsInFlight) {
   EXPECT_EQ(cache.entries(), 0u);  // a and b gone, the overlapping load not stored
 }
 
+// Item 3 of issue 14: however a load ends (here the cache's set throws, as a raw backend may),
+// its flight leaves the map. A finished flight left there would hand its value to every later
+// caller of the key, for ever.
+TEST(CacheAside, AFailedCacheSetLeavesNoFlightBehind) {
+  cruddur::test::ScriptedBackend backend;
+  CacheAside aside(backend);
+  asio::io_context io;
+  int loads = 0;
+  auto loader = [&]() -> asio::awaitable<std::string> {
+    ++loads;
+    backend.mode = cruddur::test::ScriptedBackend::Mode::fail;  // the set after this load throws
+    co_return "load " + std::to_string(loads);
+  };
+  EXPECT_THROW(run(io, aside.get_or_load("home", 60s, loader)), cruddur::cache::CacheError);
+  EXPECT_EQ(aside.loads_in_flight(), 0u);
+  backend.mode = cruddur::test::ScriptedBackend::Mode::answer;
+  auto again = [&]() -> asio::awaitable<std::string> {
+    ++loads;
+    co_return "load " + std::to_string(loads);
+  };
+  EXPECT_EQ(*run(io, aside.get_or_load("home", 60s, again)), "load 2");
+  EXPECT_EQ(loads, 2);
+}
+
 }  // namespace

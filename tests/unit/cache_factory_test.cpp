@@ -86,7 +86,7 @@ TEST(CacheFactory, RefusesBadUrlsWithoutEchoingSecrets) {
   for (const char* url :
        {"memcached://h", "memory", "memory://?max_bytes=lots", "memory://?colour=red", "none://x",
         "redis://", "redis://:topsecret@h:0/1", "redis://:topsecret@h:6379/db", "momento://",
-        "momento://a/b"}) {
+        "momento://a/b", "redis://:topsecret%zz@h:6379/0", "redis://:topsecret%FF@h:6379/0"}) {
     auto message = refusal(io, settings(url));
     EXPECT_EQ(message.find("topsecret"), std::string::npos) << message;
   }

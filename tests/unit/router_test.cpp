@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cruddur/core/percent_encoding.hpp"
 #include "cruddur/http/metrics.hpp"
 #include "cruddur/http/operational_routes.hpp"
 #include "cruddur/http/pipeline.hpp"
@@ -11,6 +12,7 @@
 namespace {
 
 using namespace cruddur::http;
+using cruddur::core::percent_decode;
 namespace asio = cruddur::asio;
 
 std::string header(const HttpResponse& response, std::string_view name) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,8 @@ struct VerifierOptions {
   /// the same keys (a refetch ends it).
   std::size_t verified_entries = 4096;
   std::chrono::seconds verified_ttl{300};
+  /// The time `verify(token)` checks against (tests inject one); default system_clock::now.
+  std::function<std::chrono::system_clock::time_point()> clock;
 };
 
 class VerifiedTokens;

@@ -46,6 +46,8 @@ class Cache {
   virtual asio::awaitable<void> del(std::vector<std::string> keys) = 0;
   /// `memory`, `redis`, `momento` or `none` (for logs and metrics labels).
   [[nodiscard]] virtual std::string_view backend() const = 0;
+  /// False for a backend that stores nothing (`none://`): caching through it is off.
+  [[nodiscard]] virtual bool stores_values() const noexcept { return true; }
   /// True for in-process backends whose calls never suspend and never throw CacheError: SafeCache
   /// then calls them directly instead of racing each call against its budget.
   [[nodiscard]] virtual bool in_process() const noexcept { return false; }

@@ -45,6 +45,9 @@ class CacheAside {
   /// cache's in-process entries are removed (Cache::clear_in_process). Never throws CacheError.
   void invalidate_all();
 
+  /// Whether the cache underneath stores anything (Cache::stores_values).
+  [[nodiscard]] bool stores_values() const noexcept { return cache_.stores_values(); }
+
   /// Loads in progress (for tests and metrics).
   [[nodiscard]] std::size_t loads_in_flight() const;
 
@@ -55,6 +58,8 @@ class CacheAside {
   // Runs on the flight's strand: the loader's result once it is there.
   static asio::awaitable<Value> await_flight(std::shared_ptr<Flight> flight);
   asio::awaitable<void> delete_quietly(std::string key);
+  // Removes `flight` from the map if it is still the key's flight.
+  void leave(const std::string& key, const std::shared_ptr<Flight>& flight) noexcept;
   // Hands the load's result to the waiters (on the flight's strand).
   static void complete(const std::shared_ptr<Flight>& flight, Value value,
                        std::exception_ptr error);

@@ -50,6 +50,7 @@ class SafeCache final : public Cache {
   /// Throws CacheError("cache_invalidation_failed") when the backend failed or timed out.
   asio::awaitable<void> del(std::vector<std::string> keys) override;
   [[nodiscard]] std::string_view backend() const override;
+  [[nodiscard]] bool stores_values() const noexcept override { return backend_->stores_values(); }
   /// Closes the backend.
   void close() override { backend_->close(); }
   void clear_in_process() override { backend_->clear_in_process(); }

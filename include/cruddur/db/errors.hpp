@@ -25,7 +25,7 @@ class DbError : public cruddur::Error {
   std::string detail_;
 };
 
-/// Why a connection attempt failed, read from libpq's message (libpq has no SQLSTATE for it).
+/// Why a connection attempt failed.
 enum class ConnectFailure {
   unreachable,
   auth_failed,
@@ -115,7 +115,10 @@ using SqlError = TypedDbError<SqlErrorTag>;                  ///< everything els
 [[noreturn]] void throw_for_sqlstate(const std::string& sqlstate, const std::string& message,
                                      const std::string& detail = {});
 
-/// Classifies a libpq connection failure message.
+/// Classifies a libpq connection failure by its message alone: the fallback for what libpq tells
+/// only in words (an option value it cannot use, a host name it cannot resolve). Connection
+/// attempts are classified by libpq's signals first (PQconnectionNeedsPassword, the server's
+/// SQLSTATE, the phase that failed).
 ConnectFailure classify_connect_failure(const std::string& message);
 
 }  // namespace cruddur::db

@@ -7,22 +7,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "cruddur/core/asio.hpp"
 #include "cruddur/core/config.hpp"
 #include "cruddur/db/catalog.hpp"
+#include "cruddur/db/params.hpp"
+#include "cruddur/db/transaction.hpp"
 
 namespace cruddur::db {
-
-/// Values bound to `$1..$n` as text (std::nullopt = SQL NULL). Never formatted into SQL.
-using Params = std::vector<std::optional<std::string>>;
-
-/// The rows of a `returns: rows` statement, as text (std::nullopt = NULL).
-struct RowSet {
-  std::vector<std::string> columns;
-  std::vector<std::vector<std::optional<std::string>>> rows;
-};
 
 /// Why the pool closed an established connection (each one is also logged).
 enum class DiscardReason {
@@ -68,39 +60,7 @@ struct PoolStats {
   std::array<std::uint64_t, kDiscardReasons> discards{};  ///< indexed by DiscardReason
 };
 
-class PoolImpl;
-class PoolConnection;
-
-/// A connection leased from the pool inside BEGIN … COMMIT. Move-only. Dropping it without
-/// commit() or rollback() discards the connection (the server rolls back). Not thread-safe: use
-/// it from one coroutine at a time. Every method throws the typed DbError of a failure.
-class Transaction {
- public:
-  /// A finished transaction: every call throws cruddur::Error `transaction_finished`.
-  Transaction() = default;
-  Transaction(Transaction&& other) noexcept;
-  Transaction& operator=(Transaction&& other) noexcept;
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  ~Transaction();
-
-  asio::awaitable<std::string> query_json_array(StatementId id, Params params = {});
-  asio::awaitable<std::optional<std::string>> query_json_object(StatementId id, Params params = {});
-  asio::awaitable<std::optional<std::string>> query_value(StatementId id, Params params = {});
-  asio::awaitable<long> execute(StatementId id, Params params = {});
-  asio::awaitable<RowSet> execute_returning(StatementId id, Params params = {});
-  /// Commits and gives the connection back. On failure the transaction is over (rolled back).
-  asio::awaitable<void> commit();
-  asio::awaitable<void> rollback();
-
- private:
-  friend class Pool;
-  Transaction(std::shared_ptr<PoolImpl> impl, std::shared_ptr<PoolConnection> connection);
-  void finish() noexcept;   ///< gives the connection back (it is checked first)
-  void abandon() noexcept;  ///< discards the connection
-  std::shared_ptr<PoolImpl> impl_;
-  std::shared_ptr<PoolConnection> connection_;
-};
+class PoolScheduler;
 
 /// Fixed-size pool of non-blocking libpq connections driven by an Asio executor: no thread ever
 /// waits on the database. Every catalog statement is prepared once per connection; connections run
@@ -112,7 +72,8 @@ class Transaction {
 /// otherwise the typed DbError of the SQLSTATE. cruddur::Error `catalog_misuse` (before anything
 /// is sent) when the method does not match the statement's `returns:` or the parameter count is
 /// wrong.
-/// Thread-safe: call it from any coroutine on any thread; the caller resumes on its own executor.
+/// Thread-safe: call it from any coroutine on any thread. The pool's own state lives on a strand;
+/// a caller resumes on its own executor, queued after the strand's work, never inside it.
 /// `catalog` must outlive the pool, and the pool must be destroyed before its io_context.
 class Pool {
  public:
@@ -141,7 +102,7 @@ class Pool {
   void close();
 
  private:
-  std::shared_ptr<PoolImpl> impl_;
+  std::shared_ptr<PoolScheduler> scheduler_;
 };
 
 }  // namespace cruddur::db

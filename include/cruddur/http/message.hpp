@@ -53,8 +53,4 @@ struct HttpResponse {
   static HttpResponse json(unsigned status, SharedText body);
 };
 
-/// Decodes `%XX` and, when `plus_is_space`, `+`. Nullopt for malformed escapes, a NUL byte or a
-/// result that is not valid UTF-8 (Postgres would refuse it as text).
-std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
-
 }  // namespace cruddur::http

@@ -11,7 +11,8 @@
 namespace cruddur::http {
 
 /// Prometheus metrics of the server: requests by route, method and status, a latency histogram
-/// by route, and gauges read from other parts (pool, cache) at scrape time.
+/// by route, and values read from other parts (pool, cache) at scrape time, exported as gauges
+/// or, for values that only grow, as counters.
 /// Thread-safe.
 class Metrics {
  public:
@@ -25,8 +26,11 @@ class Metrics {
 
   void observe(std::string_view route, std::string_view method, unsigned status,
                std::chrono::duration<double> elapsed);
-  /// Adds a source of gauges; call at start-up, before serving.
+  /// Adds a source of gauges (values that go up and down); call at start-up, before serving.
   void add_source(std::string help, Source source);
+  /// Adds a source of counters (totals since start that only grow, named `…_total`); call at
+  /// start-up, before serving.
+  void add_counters(std::string help, Source source);
   /// The Prometheus text exposition format.
   [[nodiscard]] std::string render() const;
 

@@ -33,9 +33,10 @@ class FeedCache {
   /// A read's value: immutable and shared with the cache (a hit copies nothing).
   using Text = std::shared_ptr<const std::string>;
 
-  /// `feeds` null turns the feed cache off (`CACHE_URL=none://`): every read runs its loader —
-  /// no cached value and no sharing of concurrent loads — and invalidations do nothing.
-  FeedCache(cache::CacheAside* feeds, cache::InvalidationRetry* retry, std::chrono::seconds ttl);
+  /// When the cache under `feeds` stores nothing (`CACHE_URL=none://`) the feed cache is off:
+  /// every read runs its loader — no cached value and no sharing of concurrent loads — and
+  /// invalidations do nothing. Shared deletes that fail go to `retry` (may be null).
+  FeedCache(cache::CacheAside& feeds, cache::InvalidationRetry* retry, std::chrono::seconds ttl);
 
   /// The keys, also what the reads behind them depend on (db::ReadRouter).
   static std::string home_key();
@@ -67,7 +68,7 @@ class FeedCache {
   // The one place that tells a cache on from off.
   asio::awaitable<Text> read(std::string key, Loader load);
 
-  cache::CacheAside* feeds_;
+  cache::CacheAside* feeds_;  ///< null when the cache is off
   cache::InvalidationRetry* retry_;
   std::chrono::seconds ttl_;
 };

@@ -6,6 +6,7 @@
 
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <thread>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "cruddur/cache/safe_cache.hpp"
 #include "cruddur/core/asio.hpp"
 #include "cruddur/core/log.hpp"
+#include "cruddur/core/report_escaped.hpp"
 #include "cruddur/db/catalog.hpp"
 #include "cruddur/db/conninfo.hpp"
 #include "cruddur/db/listener.hpp"
@@ -33,8 +35,10 @@
 #include "cruddur/service/change.hpp"
 #include "cruddur/service/changes.hpp"
 #include "cruddur/service/feed_cache.hpp"
+#include "cruddur/service/readiness.hpp"
 #include "cruddur/service/users.hpp"
-#include "scale_gauges.hpp"
+#include "scale_metrics.hpp"
+#include "state_metrics.hpp"
 
 namespace cruddur::app {
 namespace {
@@ -42,45 +46,6 @@ namespace {
 constexpr std::chrono::seconds kDrainTimeout{10};
 // How long start-up waits for the changes channel before it serves anyway (its trouble is logged).
 constexpr std::chrono::seconds kHearingAtStart{5};
-
-std::vector<std::pair<std::string, double>> pool_gauges(const db::PoolStats& stats) {
-  std::vector<std::pair<std::string, double>> gauges{
-      {"cruddur_db_pool_size", stats.size},
-      {"cruddur_db_pool_idle", stats.idle},
-      {"cruddur_db_pool_busy", stats.busy},
-      {"cruddur_db_pool_connecting", stats.connecting},
-      {"cruddur_db_pool_waiting", stats.waiting},
-      {"cruddur_db_pool_requests_total", static_cast<double>(stats.requests)},
-      {"cruddur_db_pool_acquire_timeouts_total", static_cast<double>(stats.acquire_timeouts)},
-      {"cruddur_db_pool_reconnects_total", static_cast<double>(stats.reconnects)},
-      {"cruddur_db_pool_connect_failures_total", static_cast<double>(stats.connect_failures)}};
-  for (std::size_t i = 0; i < db::kDiscardReasons; ++i) {
-    gauges.emplace_back(fmt::format("cruddur_db_pool_discards_{}_total",
-                                    db::to_string(static_cast<db::DiscardReason>(i))),
-                        static_cast<double>(stats.discards[i]));
-  }
-  return gauges;
-}
-
-std::vector<std::pair<std::string, double>> cache_counters(const cache::CacheStats& stats) {
-  return {{"cruddur_cache_hits_total", static_cast<double>(stats.hits)},
-          {"cruddur_cache_misses_total", static_cast<double>(stats.misses)},
-          {"cruddur_cache_errors_total", static_cast<double>(stats.errors)},
-          {"cruddur_cache_timeouts_total", static_cast<double>(stats.timeouts)},
-          {"cruddur_cache_sets_total", static_cast<double>(stats.sets)},
-          {"cruddur_cache_set_failures_total", static_cast<double>(stats.set_failures)},
-          {"cruddur_cache_invalidations_total", static_cast<double>(stats.invalidations)},
-          {"cruddur_cache_invalidation_failures_total",
-           static_cast<double>(stats.invalidation_failures)}};
-}
-
-void add_ready_route(http::Router& router, db::Pool& pool, db::StatementId ready) {
-  router.add("GET", "/api/ready",
-             [&pool, ready](http::RequestContext&) -> asio::awaitable<http::HttpResponse> {
-               co_await pool.query_value(ready);
-               co_return http::HttpResponse::json(200, R"({"ready":true})");
-             });
-}
 
 // The background parts of scaling out, closed together at shutdown.
 struct ScaleOut {
@@ -133,6 +98,15 @@ asio::awaitable<void> drain(http::Server& server, cache::Cache& cache, db::Pool&
   spdlog::info("drained; {} connection(s) still open", server.open_connections());
 }
 
+// A second signal while draining: requests in flight are abandoned (a write the database
+// committed stays committed; its client gets no answer).
+void exit_now(const boost::system::error_code& ec, int signal) {
+  if (ec) return;
+  spdlog::warn("signal {} again: exiting now, requests in flight are abandoned", signal);
+  spdlog::default_logger()->flush();
+  std::_Exit(128 + signal);
+}
+
 }  // namespace
 
 int serve(const core::Config& config, bool prod) {
@@ -150,9 +124,7 @@ int serve(const core::Config& config, bool prod) {
   cache::SafeCache cache(cache::make_cache(io.get_executor(), cache::cache_settings(config)));
   cache::CacheAside cache_aside(cache);
   cache::InvalidationRetry retry(io.get_executor(), cache, config.cache_ttl);
-  // `none://` is the cache off: reads go to PostgreSQL one by one, as without a cache layer.
-  service::FeedCache feeds(cache.backend() == "none" ? nullptr : &cache_aside, &retry,
-                           config.cache_ttl);
+  service::FeedCache feeds(cache_aside, &retry, config.cache_ttl);
   service::Changes changes(io.get_executor(), feeds, reads, pool, catalog);
   db::Listener listener(io.get_executor(),
                         {config.listen_connection_url.value_or(url), service::kChangesChannel},
@@ -162,20 +134,12 @@ int serve(const core::Config& config, bool prod) {
   service::Users users(pool, reads, catalog, changes);
   service::Authenticator authenticator(verifier);
 
+  service::Readiness readiness(pool, catalog);
+
   http::Metrics metrics;
-  metrics.add_source("Connection pool state", [&pool] { return pool_gauges(pool.stats()); });
-  metrics.add_source("Feed cache (" + std::string(cache.backend()) + ") operations",
-                     [&cache] { return cache_counters(cache.stats()); });
-  metrics.add_source("Read replicas and read routing",
-                     [&reads] { return replica_gauges(reads.stats()); });
-  metrics.add_source("The LISTEN connection and the changes heard", [&listener, &changes] {
-    return change_gauges(listener.stats(), changes.stats());
-  });
-  metrics.add_source("Shared-cache deletes retried in the background",
-                     [&retry] { return retry_gauges(retry.stats()); });
   http::Router router;
   http::add_operational_routes(router, metrics);
-  add_ready_route(router, pool, catalog.id("ops/ready"));
+  http::add_ready_route(router, readiness);
   http::add_api_routes(router, {activities, users, authenticator});
   http::CorsPolicy cors;
   for (const auto& origin : {config.frontend_url, config.backend_url}) {
@@ -188,10 +152,8 @@ int serve(const core::Config& config, bool prod) {
       [&pipeline](const http::HttpRequest& request, http::HttpResponse& refusal) {
         pipeline.complete_refusal(request, refusal);
       });
-  metrics.add_source("HTTP server state", [&server] {
-    return std::vector<std::pair<std::string, double>>{
-        {"cruddur_http_open_connections", static_cast<double>(server.open_connections())}};
-  });
+  add_state_metrics(metrics, pool, cache, server);
+  add_scale_metrics(metrics, reads, listener, changes, retry);
   reads.start();
   listener.start();
   await_changes_channel(io, changes);
@@ -200,13 +162,19 @@ int serve(const core::Config& config, bool prod) {
                server.port(), threads, db::ConnInfo(url).display(), prod ? " (production)" : "",
                cache.backend());
 
+  // The first SIGINT/SIGTERM drains; a second one while draining exits at once.
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
-    spdlog::info("signal {}: no new connections, finishing requests in flight", signal);
+    spdlog::info("signal {}: no new connections, finishing requests in flight (again: exit now)",
+                 signal);
     server.stop();
+    signals.async_wait(exit_now);
     asio::co_spawn(io, drain(server, cache, pool, {reads, retry, changes, listener}),
-                   asio::detached);
+                   [&signals](const std::exception_ptr& escaped) {
+                     core::ReportEscaped{"shutdown drain"}(escaped);
+                     signals.cancel();  // so that the io_context can run out of work
+                   });
   });
 
   std::vector<std::thread> workers;

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "cruddur/aws/base64url.hpp"
 #include "cruddur/aws/dev_key_store.hpp"
+#include "cruddur/core/base64url.hpp"
 #include "cruddur/core/error.hpp"
 #include "key_set.hpp"
 #include "log_text.hpp"
@@ -25,7 +25,7 @@ using std::chrono::system_clock;
 }
 
 json decode_object(std::string_view segment, const std::string& what) {
-  auto raw = base64url_decode(segment);
+  auto raw = core::base64url_decode(segment);
   if (!raw) refuse(AuthFailure::malformed, what + " is not base64url");
   json value = json::parse(*raw, nullptr, false);
   if (value.is_discarded() || !value.is_object()) {
@@ -147,7 +147,7 @@ struct AccessTokenVerifier::Verified {
 };
 
 AccessTokenClaims AccessTokenVerifier::verify(std::string_view token) const {
-  auto now = system_clock::now();
+  auto now = options_.clock ? options_.clock() : system_clock::now();
   if (auto remembered = verified_->find(token, now)) return std::move(*remembered);
   auto verified = verify_in_full(token, now);
   verified_->remember(
@@ -182,7 +182,7 @@ AccessTokenVerifier::Verified AccessTokenVerifier::verify_in_full(
   if (trusted == issuers_.end()) {
     refuse(AuthFailure::wrong_issuer, "iss " + quote_untrusted(claims.issuer) + " is not trusted");
   }
-  auto signature = base64url_decode(parts.signature);
+  auto signature = core::base64url_decode(parts.signature);
   if (!signature) refuse(AuthFailure::malformed, "signature is not base64url");
   auto keys = trusted->jwks->keys_with(kid);
   if (!rs256_verify(keys->find(kid), parts.signed_part, *signature)) {

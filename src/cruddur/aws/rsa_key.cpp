@@ -7,7 +7,7 @@
 
 #include <climits>
 
-#include "cruddur/aws/base64url.hpp"
+#include "cruddur/core/base64url.hpp"
 #include "cruddur/core/error.hpp"
 
 namespace cruddur::aws {
@@ -24,7 +24,7 @@ const unsigned char* bytes(std::string_view text) {
 }
 
 BignumPtr bignum_from_base64url(std::string_view text, const char* name) {
-  auto raw = base64url_decode(text);
+  auto raw = core::base64url_decode(text);
   if (!raw || raw->empty() || raw->size() > INT_MAX) {
     throw Error("jwks_invalid", std::string("JWK member '") + name + "' is not base64url");
   }
@@ -39,7 +39,7 @@ std::string bignum_to_base64url(EVP_PKEY* key, const char* param) {
   BignumPtr number(raw_number);
   std::string out(static_cast<std::size_t>(BN_num_bytes(number.get())), '\0');
   BN_bn2bin(number.get(), reinterpret_cast<unsigned char*>(out.data()));
-  return base64url_encode(out);
+  return core::base64url_encode(out);
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cruddur/aws/base64url.hpp"
+#include "cruddur/core/base64url.hpp"
 #include "rsa_key.hpp"
 
 namespace cruddur::aws {
@@ -18,7 +18,8 @@ std::string thumbprint(const RsaPublicParts& parts) {
   std::string canonical = R"({"e":")" + parts.e + R"(","kty":"RSA","n":")" + parts.n + "\"}";
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(canonical.data()), canonical.size(), digest);
-  return base64url_encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+  return core::base64url_encode(
+      std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
 }  // namespace
@@ -62,8 +63,9 @@ std::string SigningKey::jwks_json() const {
 
 std::string SigningKey::sign_jwt(std::string_view header_json,
                                  std::string_view payload_json) const {
-  std::string signed_part = base64url_encode(header_json) + "." + base64url_encode(payload_json);
-  return signed_part + "." + base64url_encode(rs256_sign(impl_->key.get(), signed_part));
+  std::string signed_part =
+      core::base64url_encode(header_json) + "." + core::base64url_encode(payload_json);
+  return signed_part + "." + core::base64url_encode(rs256_sign(impl_->key.get(), signed_part));
 }
 
 }  // namespace cruddur::aws

@@ -5,6 +5,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "cruddur/core/scope_exit.hpp"
+
 namespace cruddur::cache {
 
 using Strand = asio::strand<asio::any_io_executor>;
@@ -53,6 +55,9 @@ asio::awaitable<CacheAside::Value> CacheAside::get_or_load(std::string key,
 
 asio::awaitable<CacheAside::Value> CacheAside::lead(std::string key, std::chrono::seconds ttl,
                                                     Loader loader, std::shared_ptr<Flight> flight) {
+  // However the load ends, an exception from the cache's set included, the flight leaves the map:
+  // a finished flight left there would hand its value to every later caller of the key forever.
+  core::ScopeExit land{[this, &key, &flight] { leave(key, flight); }};
   auto epoch = epoch_.load();
   Value value;
   std::exception_ptr error;
@@ -68,14 +73,15 @@ asio::awaitable<CacheAside::Value> CacheAside::lead(std::string key, std::chrono
     // An invalidation that ran while the set was on its way may have been overtaken by it.
     if (epoch_.load() != epoch) co_await delete_quietly(key);
   }
-  {
-    std::lock_guard lock(mutex_);
-    if (auto found = flights_.find(key); found != flights_.end() && found->second == flight) {
-      flights_.erase(found);
-    }
-  }
   if (error) std::rethrow_exception(error);
   co_return value;
+}
+
+void CacheAside::leave(const std::string& key, const std::shared_ptr<Flight>& flight) noexcept {
+  std::lock_guard lock(mutex_);
+  if (auto found = flights_.find(key); found != flights_.end() && found->second == flight) {
+    flights_.erase(found);
+  }
 }
 
 void CacheAside::forget(const std::vector<std::string>& keys) {

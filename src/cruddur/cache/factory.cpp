@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "cruddur/cache/memory_cache.hpp"
+#include "cruddur/core/percent_encoding.hpp"
 #include "cruddur/core/redact.hpp"
 #include "momento/momento_cache.hpp"
 #include "none/none_cache.hpp"
@@ -27,21 +28,11 @@ std::optional<Number> parse_number(std::string_view text) {
   return value;
 }
 
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    unsigned value = 0;
-    if (text[i] == '%' && i + 2 < text.size()) {
-      auto [end, ec] = std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
-      if (ec == std::errc() && end == text.data() + i + 3) {
-        out.push_back(static_cast<char>(value));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(text[i]);
-  }
-  return out;
+// A percent-encoded part of the URL's userinfo, decoded.
+std::string userinfo_part(const std::string& url, std::string_view text) {
+  auto decoded = core::percent_decode(text, false);
+  if (!decoded) invalid(url, "redis:// userinfo has a malformed %-escape or is not UTF-8 text");
+  return std::move(*decoded);
 }
 
 std::shared_ptr<Cache> make_memory(const std::string& url, std::string_view rest) {
@@ -123,8 +114,8 @@ RedisEndpoint parse_redis_url(const std::string& url) {
     auto colon = userinfo.find(':');
     if (colon == std::string_view::npos)
       invalid(url, "redis:// userinfo needs user:password or :password");
-    if (colon > 0) endpoint.user = percent_decode(userinfo.substr(0, colon));
-    endpoint.password = percent_decode(userinfo.substr(colon + 1));
+    if (colon > 0) endpoint.user = userinfo_part(url, userinfo.substr(0, colon));
+    endpoint.password = userinfo_part(url, userinfo.substr(colon + 1));
   }
   auto colon = authority.rfind(':');
   endpoint.host = std::string(authority.substr(0, colon));

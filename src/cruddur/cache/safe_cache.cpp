@@ -7,6 +7,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "cruddur/core/report_escaped.hpp"
+
 namespace cruddur::cache {
 namespace {
 
@@ -53,7 +55,7 @@ asio::awaitable<Outcome<T>> race_on(Strand strand, std::shared_ptr<Cache> backen
   auto race = std::make_shared<Race<T>>(strand);
   race->timer.expires_after(budget);
   asio::co_spawn(strand, run_operation<T>(race, std::move(backend), std::move(operation)),
-                 asio::detached);
+                 core::ReportEscaped{"cache operation"});
   boost::system::error_code ec;
   co_await race->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   if (!race->finished) {

@@ -5,17 +5,12 @@
 #include <cctype>
 #include <vector>
 
+#include "cruddur/core/percent_encoding.hpp"
+
 namespace cruddur::core {
 namespace {
 
 constexpr std::string_view kMask = "****";
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
 

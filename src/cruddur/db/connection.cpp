@@ -2,8 +2,13 @@
 #include "cruddur/db/connection.hpp"
 
 #include <fmt/format.h>
+#include <poll.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 #include "cruddur/db/conninfo.hpp"
 #include "cruddur/db/errors.hpp"
@@ -54,6 +59,54 @@ void report_warnings(void*, const PGresult* notice) {
   }
 }
 
+// The connection's connect_timeout in seconds (libpq treats 1 as 2), 0 when none.
+int connect_timeout_of(const PGconn* conn) {
+  PgConninfoPtr options(PQconninfo(const_cast<PGconn*>(conn)));
+  for (auto* option = options.get(); option != nullptr && option->keyword != nullptr; ++option) {
+    if (std::string_view(option->keyword) != "connect_timeout" || option->val == nullptr) continue;
+    int seconds = std::atoi(option->val);
+    return seconds <= 0 ? 0 : std::max(seconds, 2);
+  }
+  return 0;
+}
+
+// Drives libpq's connection state machine to the end, as PQconnectdbParams does, but keeps what
+// libpq tells about a failure besides its words (the failing phase, the server's SQLSTATE). The
+// connect_timeout bounds the whole attempt (libpq applies it to each host in turn).
+PgConnPtr connect_blocking(const char* const* keywords, const char* const* values) {
+  PgConnPtr conn(PQconnectStartParams(keywords, values, 1));
+  if (!conn || PQstatus(conn.get()) == CONNECTION_BAD) {
+    throw_connect_failure(conn.get(), CONNECTION_BAD);
+  }
+  PQsetErrorVerbosity(conn.get(), PQERRORS_VERBOSE);
+  auto timeout = connect_timeout_of(conn.get());
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
+  auto polling = PGRES_POLLING_WRITING;
+  while (polling != PGRES_POLLING_OK) {
+    pollfd watched{PQsocket(conn.get()),
+                   static_cast<short>(polling == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
+    int wait_ms = -1;
+    if (timeout > 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      wait_ms = static_cast<int>(std::max<long long>(0, left.count()));
+    }
+    int ready = ::poll(&watched, 1, wait_ms);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) {
+      throw ConnectionError(fmt::format("connection to server failed: timeout expired after {} s "
+                                        "(connect_timeout)",
+                                        timeout),
+                            {}, ConnectFailure::unreachable);
+    }
+    auto phase = PQstatus(conn.get());
+    polling = PQconnectPoll(conn.get());
+    if (polling == PGRES_POLLING_FAILED) throw_connect_failure(conn.get(), phase);
+  }
+  PQsetErrorVerbosity(conn.get(), PQERRORS_DEFAULT);
+  return conn;
+}
+
 }  // namespace
 
 Connection::Connection(pg_conn* conn) : conn_(conn, [](pg_conn* c) { PQfinish(c); }) {
@@ -70,11 +123,7 @@ Connection Connection::open(const std::string& url, const ConnectOverrides& over
   }
   keywords.push_back(nullptr);
   values.push_back(nullptr);
-  Connection connection(PQconnectdbParams(keywords.data(), values.data(), 1));
-  if (PQstatus(connection.conn_.get()) != CONNECTION_OK) {
-    throw_connection_error(connection.conn_.get());
-  }
-  return connection;
+  return Connection(connect_blocking(keywords.data(), values.data()).release());
 }
 
 Result Connection::check(pg_result* result) {

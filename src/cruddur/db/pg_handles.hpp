@@ -32,4 +32,11 @@ void check_result(const PGresult* result, const PGconn* conn);
 /// The connection error of `conn` (message trimmed, classified, no password).
 [[noreturn]] void throw_connection_error(const PGconn* conn);
 
+/// The error of a failed connection attempt. `phase` is PQstatus before the PQconnectPoll that
+/// failed (CONNECTION_BAD when PQconnectStart itself failed). Classified by what libpq tells
+/// besides words where it can: PQconnectionNeedsPassword, the server's SQLSTATE (read from the
+/// verbose message: set PQERRORS_VERBOSE while connecting), the phase; by the message otherwise.
+/// The message is written as the default verbosity writes it, never with a password.
+[[noreturn]] void throw_connect_failure(const PGconn* conn, ConnStatusType phase);
+
 }  // namespace cruddur::db

@@ -18,6 +18,14 @@ std::exception_ptr connection_error(const PGconn* conn) {
   }
 }
 
+std::exception_ptr connect_failure(const PGconn* conn, ConnStatusType phase) {
+  try {
+    throw_connect_failure(conn, phase);
+  } catch (...) {
+    return std::current_exception();
+  }
+}
+
 std::string statement_name(std::size_t index) {
   return fmt::format("c{}", index);
 }
@@ -71,6 +79,28 @@ Reply make_reply(const Request& request, const PGconn* conn) {
 
 }  // namespace
 
+std::string_view to_string(ConnectionState state) {
+  switch (state) {
+    case ConnectionState::connecting:
+      return "connecting";
+    case ConnectionState::preparing:
+      return "preparing";
+    case ConnectionState::idle:
+      return "idle";
+    case ConnectionState::busy:
+      return "busy";
+    case ConnectionState::leased:
+      return "leased";
+    case ConnectionState::checking:
+      return "checking";
+    case ConnectionState::retiring:
+      return "retiring";
+    case ConnectionState::closed:
+      return "closed";
+  }
+  return "unknown";
+}
+
 void fail_request(Request& request, std::exception_ptr error) {
   if (request.completion) {
     auto completion = std::move(request.completion);
@@ -79,10 +109,12 @@ void fail_request(Request& request, std::exception_ptr error) {
 }
 
 PoolConnection::PoolConnection(Strand strand, const Catalog& catalog,
-                               const ConnectSettings& settings, Listener listener)
+                               const ConnectSettings& settings, Clock::duration lifetime,
+                               Listener listener)
     : strand_(strand),
       catalog_(catalog),
       settings_(settings),
+      lifetime_(lifetime),
       listener_(std::move(listener)),
       socket_(strand),
       connect_timer_(strand),
@@ -98,11 +130,14 @@ void PoolConnection::start() {
   const char* values[] = {settings_.url.c_str(), "cruddur", settings_.options.c_str(), nullptr};
   conn_.reset(PQconnectStartParams(keywords, values, 1));
   if (!conn_ || PQstatus(conn_.get()) == CONNECTION_BAD || PQsetnonblocking(conn_.get(), 1) != 0) {
-    return fail(connection_error(conn_.get()));
+    return fail(connect_failure(conn_.get(), CONNECTION_BAD));
   }
+  // A server's refusal then carries its SQLSTATE (connect_failure classifies by it); reset once
+  // connected.
+  PQsetErrorVerbosity(conn_.get(), PQERRORS_VERBOSE);
   connect_timer_.expires_after(settings_.connect_timeout);
   connect_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (ec || self->state_ != State::connecting) return;
+    if (ec || self->state_ != ConnectionState::connecting) return;
     self->fail(std::make_exception_ptr(ConnectionError(
         fmt::format("could not connect within {} ms", self->settings_.connect_timeout.count()), {},
         ConnectFailure::unreachable)));
@@ -125,12 +160,13 @@ void PoolConnection::wait(Wait what, void (PoolConnection::*next)()) {
   if (!socket_.is_open()) return fail(connection_error(conn_.get()));
   socket_.async_wait(what, [self = shared_from_this(), generation = generation_,
                             next](boost::system::error_code ec) {
-    if (ec || generation != self->generation_ || self->state_ == State::closed) return;
+    if (ec || generation != self->generation_ || self->state_ == ConnectionState::closed) return;
     ((*self).*next)();
   });
 }
 
 void PoolConnection::continue_connect() {
+  auto phase = PQstatus(conn_.get());
   switch (PQconnectPoll(conn_.get())) {
     case PGRES_POLLING_READING:
       watch_socket();
@@ -142,12 +178,13 @@ void PoolConnection::continue_connect() {
       watch_socket();
       return on_connected();
     default:
-      return fail(connection_error(conn_.get()));
+      return fail(connect_failure(conn_.get(), phase));
   }
 }
 
 void PoolConnection::on_connected() {
   connect_timer_.cancel();
+  PQsetErrorVerbosity(conn_.get(), PQERRORS_DEFAULT);
   backend_pid_ = PQbackendPID(conn_.get());
   if (PQenterPipelineMode(conn_.get()) != 1) return fail(connection_error(conn_.get()));
   const auto& statements = catalog_.statements();
@@ -163,12 +200,13 @@ void PoolConnection::on_connected() {
   auto setup = std::make_unique<Request>();
   setup->kind = Request::Kind::setup;
   in_flight_.push_back(std::move(setup));
-  state_ = State::preparing;
+  state_ = ConnectionState::preparing;
   flush();
   arm_read();
 }
 
 void PoolConnection::send(std::unique_ptr<Request> request) {
+  if (state_ == ConnectionState::idle) state_ = ConnectionState::busy;
   int sent = 0;
   if (request->kind == Request::Kind::statement) {
     std::vector<const char*> values;
@@ -190,7 +228,7 @@ void PoolConnection::send(std::unique_ptr<Request> request) {
 }
 
 void PoolConnection::arm_answer_timer() {
-  if (answer_armed_ || state_ == State::closed) return;
+  if (answer_armed_ || state_ == ConnectionState::closed) return;
   // answer_by grows along the pipeline (set when sent, same offset): the first one is the next.
   auto next = std::find_if(in_flight_.begin(), in_flight_.end(), [](const auto& request) {
     return request->completion && request->answer_by != Clock::time_point();
@@ -200,7 +238,7 @@ void PoolConnection::arm_answer_timer() {
   answer_timer_.expires_at((*next)->answer_by);
   answer_timer_.async_wait(
       [self = shared_from_this(), generation = generation_](boost::system::error_code ec) {
-        if (generation != self->generation_ || self->state_ == State::closed) return;
+        if (generation != self->generation_ || self->state_ == ConnectionState::closed) return;
         self->answer_armed_ = false;
         if (!ec) self->answer_overdue();
         self->arm_answer_timer();
@@ -225,11 +263,11 @@ void PoolConnection::answer_overdue() {
 }
 
 void PoolConnection::arm_read() {
-  if (reading_ || state_ == State::closed) return;
+  if (reading_ || state_ == ConnectionState::closed) return;
   reading_ = true;
   socket_.async_wait(Wait::wait_read, [self = shared_from_this(),
                                        generation = generation_](boost::system::error_code ec) {
-    if (generation != self->generation_ || self->state_ == State::closed) return;
+    if (generation != self->generation_ || self->state_ == ConnectionState::closed) return;
     self->reading_ = false;
     if (ec) return self->fail(std::make_exception_ptr(ConnectionError(ec.message())));
     self->on_readable();
@@ -240,20 +278,20 @@ void PoolConnection::on_readable() {
   auto self = shared_from_this();
   if (PQconsumeInput(conn_.get()) != 1) return fail(connection_error(conn_.get()));
   process();
-  if (state_ == State::closed) return;
+  if (state_ == ConnectionState::closed) return;
   flush();
   arm_read();
 }
 
 void PoolConnection::flush() {
-  if (state_ == State::closed) return;
+  if (state_ == ConnectionState::closed) return;
   int pending = PQflush(conn_.get());
   if (pending < 0) return fail(connection_error(conn_.get()));
   if (pending == 0 || writing_) return;
   writing_ = true;
   socket_.async_wait(Wait::wait_write, [self = shared_from_this(),
                                         generation = generation_](boost::system::error_code ec) {
-    if (generation != self->generation_ || self->state_ == State::closed) return;
+    if (generation != self->generation_ || self->state_ == ConnectionState::closed) return;
     self->writing_ = false;
     if (!ec) self->on_writable();
   });
@@ -267,9 +305,10 @@ void PoolConnection::on_writable() {
 }
 
 void PoolConnection::process() {
+  auto previous = state_;
   bool finished_any = false;
   bool previous_was_end = false;
-  while (!in_flight_.empty() && state_ != State::closed && PQisBusy(conn_.get()) == 0) {
+  while (!in_flight_.empty() && state_ != ConnectionState::closed && PQisBusy(conn_.get()) == 0) {
     PgResultPtr result(PQgetResult(conn_.get()));
     if (!result) {
       if (previous_was_end) break;  // nothing more buffered
@@ -295,10 +334,17 @@ void PoolConnection::process() {
     }
     ++front.results;
   }
-  if (state_ != State::closed && PQstatus(conn_.get()) == CONNECTION_BAD) {
+  if (state_ != ConnectionState::closed && PQstatus(conn_.get()) == CONNECTION_BAD) {
     return fail(connection_error(conn_.get()));
   }
-  if (finished_any) notify();
+  if (!finished_any || state_ == ConnectionState::closed) return;
+  if (in_flight_.empty()) {
+    idle_since_ = Clock::now();
+    if (state_ == ConnectionState::busy || state_ == ConnectionState::checking) {
+      state_ = ConnectionState::idle;
+    }
+  }
+  if (listener_) listener_(*this, previous);
 }
 
 void PoolConnection::finish(std::unique_ptr<Request> request) {
@@ -319,7 +365,8 @@ void PoolConnection::finish(std::unique_ptr<Request> request) {
       }
       return;
     }
-    state_ = State::ready;
+    state_ = ConnectionState::idle;
+    expires_at_ = Clock::now() + lifetime_;
     return;
   }
   if (!request->completion) return;  // internal liveness check
@@ -333,10 +380,11 @@ void PoolConnection::finish(std::unique_ptr<Request> request) {
 }
 
 void PoolConnection::fail(std::exception_ptr error) {
-  if (state_ == State::closed) return;
+  if (state_ == ConnectionState::closed) return;
   auto self = shared_from_this();
+  auto previous = state_;
   error_ = error;
-  state_ = State::closed;
+  state_ = ConnectionState::closed;
   connect_timer_.cancel();
   answer_timer_.cancel();
   auto in_flight = std::move(in_flight_);
@@ -345,23 +393,40 @@ void PoolConnection::fail(std::exception_ptr error) {
   if (socket_.is_open()) socket_.release();
   ++generation_;
   conn_.reset();
-  notify();
+  if (listener_) listener_(*this, previous);
 }
 
 void PoolConnection::close(const std::string& reason) {
-  if (state_ == State::closed) return;
+  if (state_ == ConnectionState::closed) return;
   auto listener = std::exchange(listener_, nullptr);
   fail(std::make_exception_ptr(ConnectionError(reason)));
   listener_ = std::move(listener);
 }
 
 bool PoolConnection::clean() const {
-  return state_ == State::ready && in_flight_.empty()
-         && PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
+  return (state_ == ConnectionState::idle || state_ == ConnectionState::leased)
+         && in_flight_.empty() && PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
 }
 
-void PoolConnection::notify() {
-  if (listener_) listener_(*this);
+void PoolConnection::lease() {
+  state_ = ConnectionState::leased;
+}
+
+void PoolConnection::release() {
+  state_ = ConnectionState::idle;
+  idle_since_ = Clock::now();
+}
+
+void PoolConnection::check() {
+  auto check = std::make_unique<Request>();
+  check->kind = Request::Kind::command;
+  check->command = "SELECT 1";
+  state_ = ConnectionState::checking;
+  send(std::move(check));
+}
+
+void PoolConnection::retire() {
+  state_ = ConnectionState::retiring;
 }
 
 }  // namespace cruddur::db

@@ -1,6 +1,6 @@
 #pragma once
-// Private to the db layer: one non-blocking, pipelined libpq connection of the Pool, and the
-// request it carries. Everything here runs on the pool's strand.
+// Private to the db layer: one non-blocking, pipelined libpq connection of the Pool. Everything
+// here runs on the pool's strand.
 
 #include <chrono>
 #include <deque>
@@ -11,54 +11,33 @@
 
 #include "cruddur/core/asio.hpp"
 #include "cruddur/db/catalog.hpp"
-#include "cruddur/db/pool.hpp"
-#include "pg_handles.hpp"
+#include "pool_request.hpp"
 
 namespace cruddur::db {
 
 using Strand = asio::strand<asio::any_io_executor>;
-using Clock = std::chrono::steady_clock;
 
-/// What a finished request hands back to its caller.
-struct Reply {
-  std::optional<std::string> text;
-  long affected = 0;
-  RowSet rows;
-  std::shared_ptr<PoolConnection> lease;  ///< for lease requests
+/// Where a pool connection is in its life: the one place that says what it may do next (as
+/// PgBouncer's SocketState does). Only the pool's strand reads or changes it. The moves, and who
+/// makes them:
+///   connecting → preparing → idle   the connection, as the server answers (or → closed)
+///   idle → busy                     send() of a pipelined request
+///   busy → idle, checking → idle    the connection, once nothing is left in flight
+///   idle → leased → idle            the scheduler: lease() to a Transaction, release() after it
+///   idle → checking                 the scheduler: check() after idling a while
+///   idle, busy → retiring           the scheduler: retire() past the lifetime; closed once drained
+///   any → closed                    a failure (error() says why) or the scheduler's close()
+enum class ConnectionState {
+  connecting,  ///< PQconnectPoll in progress (TCP, TLS, authentication)
+  preparing,   ///< every catalog statement being prepared, in one round trip
+  idle,        ///< ready, nothing in flight: takes pipelined requests and leases
+  busy,        ///< ready with requests in flight: takes more up to the pipeline depth
+  leased,      ///< exclusive to one Transaction: only its requests are sent
+  checking,    ///< the liveness check (`SELECT 1`) after idling is in flight: takes nothing
+  retiring,    ///< past its lifetime: takes nothing new; the pool closes it once drained
+  closed,      ///< final: the socket is closed and every request it held has been failed
 };
-
-/// A caller waiting for a Reply; complete() is called exactly once, on the strand, and delivers
-/// on the caller's own executor.
-class Completion {
- public:
-  virtual ~Completion() = default;
-  virtual void complete(std::exception_ptr error, Reply reply) = 0;
-};
-
-struct Request {
-  enum class Kind {
-    statement,  ///< a catalog statement (prepared)
-    command,    ///< a fixed command without parameters (BEGIN, COMMIT, the liveness check)
-    lease,      ///< waits in the queue for an exclusive connection
-    setup,      ///< internal: PQsendPrepare of the whole catalog
-  };
-  Kind kind = Kind::statement;
-  std::size_t statement = 0;
-  const char* command = nullptr;
-  Params params;
-  Returns returns = Returns::none;
-  std::unique_ptr<Completion> completion;  ///< null for internal requests
-  std::shared_ptr<PoolConnection> target;  ///< transaction requests skip the queue
-  Clock::time_point deadline;              ///< of the wait in the pool's queue
-  /// Reads sent into a pipeline: the caller gets QueryCanceled at this time even if the statement
-  /// is still queued behind others on the connection; its result is dropped when it comes.
-  /// Unset (epoch) for everything else.
-  Clock::time_point answer_by;
-
-  PgResultPtr result;         ///< the first result of the statement
-  std::size_t results = 0;    ///< results seen (setup: one per prepared statement)
-  std::size_t failed_at = 0;  ///< setup: index of the first statement that failed to prepare
-};
+std::string_view to_string(ConnectionState state);
 
 /// Settings shared by every connection of one pool.
 struct ConnectSettings {
@@ -67,41 +46,45 @@ struct ConnectSettings {
   std::chrono::milliseconds connect_timeout{10000};
 };
 
-/// One connection. States (only forward, except ready ⇄ busy which is just in_flight()):
-///   connecting → preparing → ready → closed
-///   connecting/preparing → closed on failure (error() says why)
-/// The listener is called (on the strand) after a state change or after requests finished.
+/// One connection (see ConnectionState). The listener is called on the strand after every state
+/// change with the state left, and after requests finished with the current state.
 class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
  public:
-  enum class State { connecting, preparing, ready, closed };
-  using Listener = std::function<void(PoolConnection&)>;
+  using Listener = std::function<void(PoolConnection&, ConnectionState previous)>;
 
+  /// `lifetime`: how long it may serve once established (the pool jitters it).
   PoolConnection(Strand strand, const Catalog& catalog, const ConnectSettings& settings,
-                 Listener listener);
+                 Clock::duration lifetime, Listener listener);
   ~PoolConnection();
   PoolConnection(const PoolConnection&) = delete;
   PoolConnection& operator=(const PoolConnection&) = delete;
 
   void start();
-  /// Sends `request` now (precondition: ready). Failures complete the request.
+  /// Sends `request` now (precondition: idle or busy, or leased for a transaction's request).
+  /// Failures complete the request.
   void send(std::unique_ptr<Request> request);
-  /// Fails what is in flight with ConnectionError(`reason`) and closes the socket.
+  /// idle → leased.
+  void lease();
+  /// leased → idle (precondition: clean()).
+  void release();
+  /// idle → checking: sends the liveness check.
+  void check();
+  /// idle or busy → retiring.
+  void retire();
+  /// Fails what is in flight with ConnectionError(`reason`) and closes the socket; the listener
+  /// is not called.
   void close(const std::string& reason);
 
-  [[nodiscard]] State state() const { return state_; }
+  [[nodiscard]] ConnectionState state() const { return state_; }
   [[nodiscard]] std::size_t in_flight() const { return in_flight_.size(); }
-  /// Ready, nothing in flight and not inside a transaction block.
+  /// Idle or leased, nothing in flight and not inside a transaction block.
   [[nodiscard]] bool clean() const;
   [[nodiscard]] std::exception_ptr error() const { return error_; }
   [[nodiscard]] int backend_pid() const { return backend_pid_; }
-
-  // Bookkeeping owned by the pool.
-  bool leased = false;
-  bool retiring = false;   ///< past its lifetime: no new work, closed once drained
-  bool was_ready = false;  ///< the pool has counted it as established
-  bool checking = false;   ///< a liveness check is in flight
-  Clock::time_point expires_at;
-  Clock::time_point idle_since;
+  /// When it last had nothing in flight.
+  [[nodiscard]] Clock::time_point idle_since() const { return idle_since_; }
+  /// When its lifetime ends (set once established).
+  [[nodiscard]] Clock::time_point expires_at() const { return expires_at_; }
 
  private:
   using Wait = asio::posix::stream_descriptor::wait_type;
@@ -118,11 +101,12 @@ class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
   void answer_overdue();
   void finish(std::unique_ptr<Request> request);
   void fail(std::exception_ptr error);
-  void notify();
+  void move_to(ConnectionState next);
 
   Strand strand_;
   const Catalog& catalog_;
   ConnectSettings settings_;
+  Clock::duration lifetime_;
   Listener listener_;
   PgConnPtr conn_;
   asio::posix::stream_descriptor socket_;
@@ -133,13 +117,12 @@ class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
   unsigned generation_ = 0;  ///< bumped when the socket changes: stale waits are ignored
   bool reading_ = false;
   bool writing_ = false;
-  State state_ = State::connecting;
+  ConnectionState state_ = ConnectionState::connecting;
   std::deque<std::unique_ptr<Request>> in_flight_;
   std::exception_ptr error_;
   int backend_pid_ = 0;
+  Clock::time_point idle_since_;
+  Clock::time_point expires_at_;
 };
-
-/// Completes `request` with `error` (no-op for internal requests).
-void fail_request(Request& request, std::exception_ptr error);
 
 }  // namespace cruddur::db

@@ -2,7 +2,6 @@
 #include "cruddur/http/metrics.hpp"
 
 #include <prometheus/counter.h>
-#include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
@@ -26,12 +25,12 @@ struct Metrics::Impl {
           .Name("cruddur_http_request_duration_seconds")
           .Help("HTTP request latency by route pattern")
           .Register(*registry);
-  struct Gauges {
+  struct Values {
     std::string help;
     Source source;
+    prometheus::MetricType type;
   };
-  std::vector<Gauges> sources;
-  std::mutex scrape_mutex;  // serialises gauge updates during concurrent scrapes
+  std::vector<Values> sources;  // written before serving only
 
   // The series of every (route, method, status) seen so far: found without allocating, where
   // prometheus-cpp's Family::Add builds a label map on every call. Series live as long as the
@@ -87,22 +86,27 @@ void Metrics::observe(std::string_view route, std::string_view method, unsigned 
 }
 
 void Metrics::add_source(std::string help, Source source) {
-  impl_->sources.push_back({std::move(help), std::move(source)});
+  impl_->sources.push_back({std::move(help), std::move(source), prometheus::MetricType::Gauge});
+}
+
+void Metrics::add_counters(std::string help, Source source) {
+  impl_->sources.push_back({std::move(help), std::move(source), prometheus::MetricType::Counter});
 }
 
 std::string Metrics::render() const {
-  std::lock_guard lock(impl_->scrape_mutex);
-  for (const auto& gauges : impl_->sources) {
-    for (const auto& [name, value] : gauges.source()) {
-      prometheus::BuildGauge()
-          .Name(name)
-          .Help(gauges.help)
-          .Register(*impl_->registry)
-          .Add({})
-          .Set(value);
+  auto families = impl_->registry->Collect();
+  for (const auto& values : impl_->sources) {
+    for (auto& [name, value] : values.source()) {
+      prometheus::ClientMetric metric;
+      if (values.type == prometheus::MetricType::Counter) {
+        metric.counter.value = value;
+      } else {
+        metric.gauge.value = value;
+      }
+      families.push_back({std::move(name), values.help, values.type, {std::move(metric)}});
     }
   }
-  return prometheus::TextSerializer().Serialize(impl_->registry->Collect());
+  return prometheus::TextSerializer().Serialize(families);
 }
 
 }  // namespace cruddur::http

@@ -57,30 +57,32 @@ Pipeline::Pipeline(const Router& router, CorsPolicy cors, Metrics& metrics)
 
 asio::awaitable<HttpResponse> Pipeline::handle(HttpRequest request) const {
   auto started = std::chrono::steady_clock::now();
-  auto request_id = request_id_for(request);
-  auto path = request.path();
-  auto match = router_.match(request.method, path);
+  std::string request_id;
+  Router::Match match;
   HttpResponse response;
-  bool is_preflight = request.method == "OPTIONS" && is_api(path) && !match.pattern.empty();
-  if (is_preflight) {
-    response = preflight(match.allow);
-  } else if (match.handler != nullptr) {
-    try {
+  // Everything from the request to its answer is inside the try, routing included: whatever
+  // throws becomes an answer of the one error mapping.
+  try {
+    request_id = request_id_for(request);
+    match = router_.match(request.method, request.path());
+    if (request.method == "OPTIONS" && is_api(request.path()) && !match.pattern.empty()) {
+      response = preflight(match.allow);
+    } else if (match.handler != nullptr) {
       RequestContext context(request, request_id, std::move(match.params));
       response = co_await (*match.handler)(context);
-    } catch (const std::exception& error) {
-      response = error_response(error);
-      if (response.status >= 500) {
-        spdlog::error("request {} {} {} failed: {}", request_id, request.method, path,
-                      error.what());
-      }
+    } else if (match.pattern.empty()) {
+      response = HttpResponse::json(404, R"({"code":"not_found","message":"no such route"})");
+    } else {
+      response = HttpResponse::json(
+          405, R"({"code":"method_not_allowed","message":"method not allowed on this route"})");
+      response.headers.emplace_back("Allow", match.allow);
     }
-  } else if (match.pattern.empty()) {
-    response = HttpResponse::json(404, R"({"code":"not_found","message":"no such route"})");
-  } else {
-    response = HttpResponse::json(
-        405, R"({"code":"method_not_allowed","message":"method not allowed on this route"})");
-    response.headers.emplace_back("Allow", match.allow);
+  } catch (const std::exception& error) {
+    response = error_response(error);
+    if (response.status >= 500) {
+      spdlog::error("request {} {} {} failed: {}", request_id, request.method, request.path(),
+                    error.what());
+    }
   }
   finish(request, request_id, match.pattern, started, response);
   co_return response;

@@ -1,6 +1,8 @@
 // Route table: segment patterns with `:name` parameters, 405 detection.
 #include "cruddur/http/router.hpp"
 
+#include "cruddur/core/percent_encoding.hpp"
+
 namespace cruddur::http {
 namespace {
 
@@ -23,7 +25,7 @@ bool match_segment(std::string_view pattern, std::string_view actual,
   if (colon == std::string_view::npos) return pattern == actual;
   auto prefix = pattern.substr(0, colon);
   if (actual.substr(0, prefix.size()) != prefix || actual.size() == prefix.size()) return false;
-  auto value = percent_decode(actual.substr(prefix.size()), false);
+  auto value = core::percent_decode(actual.substr(prefix.size()), false);
   if (!value) return false;
   params.emplace_back(std::string(pattern.substr(colon + 1)), std::move(*value));
   return true;

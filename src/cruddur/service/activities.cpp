@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "cruddur/aws/base64url.hpp"
+#include "cruddur/core/base64url.hpp"
 #include "cruddur/db/pool.hpp"
 #include "cruddur/db/read_router.hpp"
 #include "cruddur/service/bodies.hpp"
@@ -43,7 +43,7 @@ struct Cursor {
 };
 
 std::string encode_cursor(const Cursor& cursor) {
-  return aws::base64url_encode(cursor.created_at + "|" + cursor.uuid);
+  return core::base64url_encode(cursor.created_at + "|" + cursor.uuid);
 }
 
 // The digits of text[at, at + count) as a number; nullopt when any is not a digit.
@@ -89,7 +89,7 @@ bool is_json_timestamp(std::string_view text) {
 }
 
 std::optional<Cursor> decode_cursor(const std::string& text) {
-  auto raw = aws::base64url_decode(text);
+  auto raw = core::base64url_decode(text);
   if (!raw) return std::nullopt;
   auto bar = raw->find('|');
   if (bar == std::string::npos || bar == 0 || bar > 64) return std::nullopt;

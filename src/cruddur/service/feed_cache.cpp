@@ -23,9 +23,9 @@ asio::awaitable<FeedCache::Text> load_shared(FeedCache::Loader load) {
 
 }  // namespace
 
-FeedCache::FeedCache(cache::CacheAside* feeds, cache::InvalidationRetry* retry,
+FeedCache::FeedCache(cache::CacheAside& feeds, cache::InvalidationRetry* retry,
                      std::chrono::seconds ttl)
-    : feeds_(feeds), retry_(retry), ttl_(ttl) {}
+    : feeds_(feeds.stores_values() ? &feeds : nullptr), retry_(retry), ttl_(ttl) {}
 
 std::string FeedCache::home_key() {
   return kHomeKey;

@@ -12,6 +12,7 @@ class NoneCache final : public Cache {
   asio::awaitable<void> del(std::vector<std::string> keys) override;
   [[nodiscard]] std::string_view backend() const override { return "none"; }
   [[nodiscard]] bool in_process() const noexcept override { return true; }
+  [[nodiscard]] bool stores_values() const noexcept override { return false; }
 };
 
 }  // namespace cruddur::cache

@@ -13,6 +13,8 @@
 #include <deque>
 #include <list>
 
+#include "cruddur/core/report_escaped.hpp"
+
 namespace cruddur::cache {
 namespace {
 
@@ -78,7 +80,7 @@ struct RedisCache::Impl : std::enable_shared_from_this<RedisCache::Impl> {
     if (state == State::disconnected) {
       if (Clock::now() < next_attempt) throw last_error;
       state = State::connecting;
-      asio::co_spawn(strand, connect(), asio::detached);
+      asio::co_spawn(strand, connect(), core::ReportEscaped{"redis connect"});
     }
     if (state == State::connecting) {
       auto waiter = std::make_shared<Pending>(strand, deadline);
@@ -96,7 +98,8 @@ struct RedisCache::Impl : std::enable_shared_from_this<RedisCache::Impl> {
     outgoing += encode_command(args);
     if (!writing) {
       writing = true;
-      asio::co_spawn(strand, write_loop(generation, socket), asio::detached);
+      asio::co_spawn(strand, write_loop(generation, socket),
+                     core::ReportEscaped{"redis write loop"});
     }
     boost::system::error_code ec;
     co_await request->signal.async_wait(redirect_error(use_awaitable, ec));
@@ -295,7 +298,7 @@ struct RedisCache::Impl : std::enable_shared_from_this<RedisCache::Impl> {
     state = State::ready;
     socket = sock;
     backoff = options.initial_backoff;
-    asio::co_spawn(strand, read_loop(generation, sock), asio::detached);
+    asio::co_spawn(strand, read_loop(generation, sock), core::ReportEscaped{"redis read loop"});
     wake_connection_waiters();
   }
 

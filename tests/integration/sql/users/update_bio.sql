@@ -1,4 +1,4 @@
--- users/update_bio: changes the bio of the user with this handle.
+-- users/update_bio: changes the bio of the user with this handle (test-only: the pool tests' write).
 -- returns: none
 -- $1: text handle
 -- $2: text bio

@@ -1,10 +1,10 @@
-// Base64url (RFC 4648 §5) encoding and strict decoding for JWTs and JWKs.
-#include "cruddur/aws/base64url.hpp"
+// Base64url (RFC 4648 §5) encoding and strict decoding (JWTs, JWKs, feed cursors).
+#include "cruddur/core/base64url.hpp"
 
 #include <array>
 #include <cstdint>
 
-namespace cruddur::aws {
+namespace cruddur::core {
 namespace {
 
 constexpr std::string_view kAlphabet =
@@ -61,4 +61,4 @@ std::optional<std::string> base64url_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace cruddur::aws
+}  // namespace cruddur::core

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace cruddur::aws {
+namespace cruddur::core {
 
 /// RFC 4648 §5 base64url without padding (the JWT/JWK encoding).
 std::string base64url_encode(std::string_view bytes);
@@ -13,4 +13,4 @@ std::string base64url_encode(std::string_view bytes);
 /// impossible length, no non-zero trailing bits. Returns nullopt on any of those.
 std::optional<std::string> base64url_decode(std::string_view text);
 
-}  // namespace cruddur::aws
+}  // namespace cruddur::core

@@ -1,0 +1,166 @@
+// One client connection: read a request, answer it, repeat while kept alive; refusals, deadlines
+// and a lingering close; clean-up however the session ends.
+#include "session.hpp"
+
+#include <array>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+
+#include "beast.hpp"
+#include "connection_deadline.hpp"
+#include "cruddur/core/scope_exit.hpp"
+#include "wire_format.hpp"
+
+namespace cruddur::http {
+namespace {
+
+using tcp = asio::ip::tcp;
+using asio::redirect_error;
+using asio::use_awaitable;
+using Clock = ConnectionDeadline::Clock;
+using Parser = bhttp::request_parser<bhttp::string_body>;
+
+// Writes the head and the body in one gather write.
+asio::awaitable<void> write_wire(tcp::socket& socket, const Wire& wire, beast::error_code& ec) {
+  std::array<asio::const_buffer, 2> buffers;  // not a braced list (g++ 12 coroutines)
+  buffers[0] = asio::buffer(wire.head);
+  buffers[1] = asio::buffer(wire.answer.body_text());
+  co_await asio::async_write(socket, buffers, redirect_error(use_awaitable, ec));
+}
+
+// Reads one request into `parser` exactly as Beast 1.74's http::async_read does (read_op over
+// read_some_op: parse what is buffered, read at most 64 KiB more while the parser needs more; at
+// EOF, end_of_stream before any byte of a request, else what put_eof says), without the composed
+// operations' per-read executor work tracking.
+asio::awaitable<void> read_request(tcp::socket& socket, beast::flat_buffer& buffer, Parser& parser,
+                                   beast::error_code& ec) {
+  ec = {};
+  while (!parser.is_done()) {
+    if (buffer.size() > 0) {
+      buffer.consume(parser.put(buffer.data(), ec));
+      if (ec && ec != bhttp::error::need_more) co_return;
+      if (!ec) continue;
+      ec = {};
+    }
+    auto size = beast::read_size(buffer, 65536);
+    if (size == 0) {
+      ec = bhttp::error::buffer_overflow;
+      co_return;
+    }
+    auto received =
+        co_await socket.async_read_some(buffer.prepare(size), redirect_error(use_awaitable, ec));
+    buffer.commit(received);
+    if (ec == asio::error::eof) {
+      ec = {};
+      if (parser.got_some()) {
+        parser.put_eof(ec);
+      } else {
+        ec = bhttp::error::end_of_stream;
+      }
+      co_return;
+    }
+    if (ec) co_return;
+  }
+}
+
+// After refusing a request the client may still be sending it: closing with unread bytes would
+// reset the connection and could destroy the refusal before the client reads it. So stop
+// sending, then read and discard for a short, bounded while (a "lingering close").
+asio::awaitable<void> linger(tcp::socket& socket, ConnectionDeadline& deadline) {
+  beast::error_code ec;
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  deadline.set(Clock::now() + std::chrono::seconds(2));
+  std::array<char, 4096> scratch{};
+  std::size_t discarded = 0;
+  while (!ec && discarded < 1024 * 1024) {
+    discarded +=
+        co_await socket.async_read_some(asio::buffer(scratch), redirect_error(use_awaitable, ec));
+  }
+}
+
+// The refusal of a request the parser stopped at `ec`, completed by on_refusal with the fields
+// parsed before the error (Beast refuses an oversized Content-Length at the end of the head, so
+// a 413 has them all).
+Wire refuse(const SessionContext& context, const Parser& parser, const beast::error_code& ec) {
+  auto answer = refusal(ec);
+  if (context.on_refusal) context.on_refusal(head_of(parser.get()), answer);
+  return to_wire(std::move(answer), 11, false, false);
+}
+
+// Answers the connection's requests until it closes, fails, times out or the server stops.
+// Deadlines: read_timeout for reading a request (idle keep-alive included) and again for writing
+// its answer; none while the handler runs (the pool bounds it).
+asio::awaitable<void> serve(const SessionContext& context, tcp::socket& socket,
+                            ConnectionDeadline& deadline) {
+  const auto& options = context.options;
+  const auto& stopping = context.registry.stopping();
+  beast::flat_buffer buffer;
+  beast::error_code ec;
+  while (true) {
+    Parser parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+    parser.body_limit(options.body_limit);
+    deadline.set(Clock::now() + options.read_timeout);
+    if (!deadline.enter_idle(stopping)) break;
+    co_await read_request(socket, buffer, parser, ec);
+    deadline.leave_idle();
+    // A request read in full is answered even if stop() ended the read a moment later.
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted
+        || ec == asio::error::connection_reset || (ec && deadline.was_cut())) {
+      break;
+    }
+    if (ec) {
+      auto wire = refuse(context, parser, ec);
+      co_await write_wire(socket, wire, ec);
+      co_await linger(socket, deadline);
+      break;
+    }
+    deadline.set(Clock::time_point::max());
+    auto request = parser.release();
+    auto converted = head_of(request);
+    converted.body = std::move(request.body());  // not copied: the request is done with it
+    auto answer = co_await context.handler(std::move(converted));
+    bool keep_alive = request.keep_alive() && !stopping;
+    auto wire = to_wire(std::move(answer), request.version(), request.method() == bhttp::verb::head,
+                        keep_alive);
+    deadline.set(Clock::now() + options.read_timeout);
+    co_await write_wire(socket, wire, ec);
+    if (ec || !keep_alive) break;
+  }
+}
+
+}  // namespace
+
+HttpRequest head_of(const Request& request) {
+  HttpRequest out;
+  out.method = std::string(request.method_string());
+  out.target = std::string(request.target());
+  for (const auto& field : request) {
+    out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  return out;
+}
+
+asio::awaitable<void> run_session(std::shared_ptr<SessionContext> context, tcp::socket socket) {
+  auto& registry = context->registry;
+  registry.opened();
+  auto deadline = std::make_shared<ConnectionDeadline>(
+      socket.get_executor(), socket.native_handle(), context->options.read_timeout);
+  bool entered = registry.enter(deadline.get());
+  // Runs however the session ends, an exception included: the watchdog stops before the
+  // descriptor is closed, and the server's stop() can no longer reach this connection.
+  core::ScopeExit close{[&] {
+    if (entered) registry.leave(deadline.get());
+    deadline->stop();
+    beast::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_send, ignored);  // queued bytes still go
+    socket.close(ignored);
+    registry.closed();
+  }};
+  if (!entered) co_return;
+  deadline->watch(Clock::now() + context->options.read_timeout);
+  co_await serve(*context, socket, *deadline);
+}
+
+}  // namespace cruddur::http

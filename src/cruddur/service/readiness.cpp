@@ -1,0 +1,15 @@
+// Readiness: the database answers a trivial statement through the pool.
+#include "cruddur/service/readiness.hpp"
+
+#include "cruddur/db/pool.hpp"
+
+namespace cruddur::service {
+
+Readiness::Readiness(db::Pool& pool, const db::Catalog& catalog)
+    : pool_(pool), ready_(catalog.id("ops/ready")) {}
+
+asio::awaitable<void> Readiness::check() {
+  co_await pool_.query_value(ready_);
+}
+
+}  // namespace cruddur::service
