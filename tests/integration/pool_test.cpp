@@ -208,8 +208,8 @@ TEST_F(PgTest, CallersResumeOutsideThePoolsStrand) {
         Params bayko{"bayko"};
         auto second = asio::co_spawn(io_, pool.query_json_object(short_profile, std::move(bayko)),
                                      asio::use_future);
-        co_return second.wait_for(std::chrono::seconds(20)) == std::future_status::ready
-            && second.get().has_value();
+        co_return second.wait_for(std::chrono::seconds(20))
+            == std::future_status::ready&& second.get().has_value();
       },
       asio::use_future);
   EXPECT_TRUE(first.get()) << "the second query was not answered while the first caller's "
@@ -396,6 +396,67 @@ TEST_F(PgTest, StatementTimeoutIsHonoured) {
   auto stats = settled(pool);
   EXPECT_EQ(stats.idle, 1U);
   EXPECT_EQ(stats.reconnects, 0U) << "a canceled statement leaves the connection usable";
+}
+
+// Issue 13 item 3: DB_PREPARED=off, as through a transaction pooler. The database's own default
+// time zone is not UTC, so only the statement's own settings can make the answers identical to
+// the prepared pool's; nothing is prepared; the statement timeout is the server's (its message,
+// not the pool's "queued behind" answer); errors stay typed and transactions work.
+TEST_F(PgTest, UnpreparedStatementsCarryTheirOwnSettingsAndAnswerAsPreparedOnes) {
+  add_activities(url_);
+  Connection::open(url_).exec(
+      "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET timezone = %L', current_database(), "
+      "'Asia/Kathmandu'); END $$");
+  auto& prepared = make_pool(options(1));
+  auto unprepared_options = options(2);
+  unprepared_options.prepared = false;
+  unprepared_options.statement_timeout = milliseconds(1234);
+  auto& unprepared = make_pool(unprepared_options);
+
+  auto session =
+      nlohmann::json::parse(run(unprepared.query_json_object(id("test/backend"))).value());
+  EXPECT_EQ(session["time_zone"], "UTC");
+  EXPECT_EQ(session["statement_timeout"], "1234ms");
+  EXPECT_EQ(session["application_name"], "cruddur");
+  auto feed = run(unprepared.query_json_array(id("activities/home"), kFirstPage));
+  EXPECT_EQ(feed, run(prepared.query_json_array(id("activities/home"), kFirstPage)));
+  EXPECT_NE(feed.find("+00:00"), std::string::npos) << feed;
+  EXPECT_EQ(run(unprepared.query_json_object(id("users/short"), {"londo"})),
+            run(prepared.query_json_object(id("users/short"), {"londo"})));
+  // Without its settings the same session would answer in the database's zone.
+  auto zone = Connection::open(url_).exec("SELECT current_setting('TimeZone')");
+  EXPECT_EQ(std::string(zone.one_field()), "Asia/Kathmandu");
+
+  EXPECT_THROW(run(unprepared.execute_returning(
+                   id("users/create"), {"Twin", "londo", "twin@example.com", "MOCK-twin"})),
+               UniqueViolation);
+  auto transaction = run(unprepared.begin());
+  EXPECT_EQ(run(transaction.execute(id("users/update_bio"), {"londo", "unprepared"})), 1);
+  run(transaction.commit());
+  EXPECT_EQ(
+      std::string(
+          Connection::open(url_).exec("SELECT bio FROM users WHERE handle = 'londo'").one_field()),
+      "unprepared");
+
+  auto impatient_options = options(1);
+  impatient_options.prepared = false;
+  impatient_options.statement_timeout = milliseconds(100);
+  auto& impatient = make_pool(impatient_options);
+  try {
+    run(impatient.query_value(id("test/sleep"), {"30"}));
+    ADD_FAILURE() << "a 30 s sleep was not canceled";
+  } catch (const QueryCanceled& error) {
+    EXPECT_EQ(std::string(error.what()).find("queued behind"), std::string::npos)
+        << "the pool answered, not the server's statement timeout: " << error.what();
+  }
+  EXPECT_EQ(run(impatient.query_value(id("test/sleep"), {"0"})).value_or("?"), "");
+  auto stats = settled(impatient);
+  EXPECT_EQ(stats.reconnects, 0U);
+  EXPECT_EQ(Connection::open(url_)
+                .exec("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep%' "
+                      "AND state = 'active' AND pid <> pg_backend_pid()")
+                .one_field(),
+            std::string_view("0"));
 }
 
 // One connection; another session holds the feed's table, so every read of it waits inside

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cruddur/db/connection.hpp"
 #include "own_redis.hpp"
 #include "scale_fixture.hpp"
 
@@ -268,6 +269,105 @@ TEST_F(ScaleApiTest, ListenThroughATransactionPoolerIsDetectedAtStart) {
   EXPECT_EQ(metric(instance, "cruddur_db_replica_blind"), 1.0);
   EXPECT_EQ(instance.http().get("/api/activities/home").status, 200u);
   instances_.push_back(std::move(instance));
+}
+
+// Issue 13 items 3 and 5: the server through PgBouncer 1.18 in transaction mode with
+// DB_PREPARED=off. The database's default time zone is not UTC, so only each statement's own
+// setting makes the answers byte-identical to those of a server connected directly (prepared,
+// session settings); then the whole API under wrk through the pooler fails nothing, and the
+// statement timeout holds on the server (the statement is canceled there, not only answered).
+TEST_F(ScaleApiTest, ThroughPgBouncerAnswersAreByteIdenticalAndNothingFailsUnderLoad) {
+  {
+    auto primary = db::Connection::open(urls_.at("PRIMARY_URL"));
+    primary.exec(
+        "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET timezone = %L', current_database(), "
+        "'Asia/Kathmandu'); END $$");
+  }
+  start_pgbouncer();
+  const std::map<std::string, std::string> uncached{{"READ_CONNECTION_URL", ""},
+                                                    {"CACHE_URL", "none://"}};
+  auto direct = start_instance(uncached);
+  auto pooled_env = uncached;
+  pooled_env["CONNECTION_URL"] = urls_.at("POOLER_URL");
+  pooled_env["DB_PREPARED"] = "off";
+  pooled_env["LISTEN_CONNECTION_URL"] = urls_.at("PRIMARY_URL");
+  pooled_env["DB_STATEMENT_TIMEOUT_MS"] = "3000";
+  instances_.push_back(start_instance(pooled_env));
+  const auto& pooled = instances_[0];
+
+  auto parent = primary_value(
+      "SELECT a.uuid FROM activities a JOIN users u ON u.uuid = a.user_uuid "
+      "WHERE u.handle = 'altbrown' AND a.reply_to_activity_uuid IS NULL LIMIT 1");
+  const auto author = bearer("andrewbrown");
+  const std::vector<std::pair<std::string, std::string>> reads{
+      {"/api/activities/home", ""},
+      {"/api/activities/home?limit=1", author},
+      {"/api/activities/@andrewbrown", ""},
+      {"/api/activities/@altbrown/status/" + parent, ""},
+      {"/api/activities/search?term=pooled", ""},
+      {"/api/activities/notifications", author},
+      {"/api/users/@andrewbrown/short", ""},
+      {"/api/activities/@nobody", ""}};
+  auto expect_identical = [&](const std::string& when) {
+    for (const auto& [target, authorization] : reads) {
+      auto through_pooler = pooled.http().get(target, authorization);
+      auto straight = direct.http().get(target, authorization);
+      EXPECT_EQ(through_pooler.status, straight.status) << when << " " << target;
+      EXPECT_EQ(through_pooler.body, straight.body) << when << " " << target;
+    }
+  };
+  expect_identical("before the writes");
+  auto created = pooled.http().post(
+      "/api/activities", json{{"message", "pooled crud"}, {"ttl", "1-day"}}.dump(), author);
+  ASSERT_EQ(created.status, 200u) << created.body;
+  EXPECT_NE(created.body.find("+00:00"), std::string::npos) << created.body;
+  auto replied = pooled.http().post("/api/activities/" + parent + "/reply",
+                                    json{{"message", "pooled reply"}}.dump(), author);
+  ASSERT_EQ(replied.status, 200u) << replied.body;
+  auto updated =
+      pooled.http().request("PUT", "/api/profile/update", {{"Authorization", author}},
+                            json{{"display_name", "Andrew Pooled"}, {"bio", "pooled"}}.dump());
+  ASSERT_EQ(updated.status, 200u) << updated.body;
+  expect_identical("after the writes");
+  auto home = pooled.http().get("/api/activities/home");
+  EXPECT_NE(home.body.find("+00:00"), std::string::npos) << home.body;
+  EXPECT_NE(home.body.find("pooled crud"), std::string::npos);
+
+  start_haproxy();
+  auto wrk = start_wrk(8, "londo");
+  EXPECT_TRUE(wait_for_metric(
+      pooled, "cruddur_db_pool_requests_total", [](double requests) { return requests > 2000; },
+      std::chrono::seconds(60)));
+  auto result = finish_wrk(*wrk);
+  std::cout << "scale: the API through PgBouncer under wrk: " << result.requests << " requests, "
+            << result.failed() << " failed\n";
+  RecordProperty("pooler_requests", std::to_string(result.requests));
+  RecordProperty("pooler_failed", std::to_string(result.failed()));
+  EXPECT_GT(result.requests, 500u) << result.output;
+  EXPECT_EQ(result.failed(), 0u) << result.output;
+
+  // The statement timeout holds through the pooler: a read stuck on a lock is canceled by the
+  // server (nothing of ours waits on it any more) while the lock is still held.
+  auto locker = db::Connection::open(urls_.at("PRIMARY_URL"));
+  locker.exec("BEGIN");
+  locker.exec("LOCK TABLE activities IN ACCESS EXCLUSIVE MODE");
+  auto stuck = pooled.http().get("/api/activities/@altbrown");
+  EXPECT_EQ(stuck.status, 504u) << stuck.body;
+  auto observer = db::Connection::open(urls_.at("PRIMARY_URL"));
+  auto waiting = [&observer] {
+    return std::string(observer
+                           .exec("SELECT count(*) FROM pg_stat_activity "
+                                 "WHERE wait_event_type = 'Lock'")
+                           .one_field());
+  };
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (waiting() != "0" && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(waiting(), "0") << "the statement still waits in Postgres: no server-side timeout";
+  locker.exec("ROLLBACK");
+  EXPECT_EQ(pooled.http().get("/api/activities/@altbrown").status, 200u);
+  stop_instance(direct);
 }
 
 }  // namespace

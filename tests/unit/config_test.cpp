@@ -77,3 +77,16 @@ TEST(Config, ScaleOutSettings) {
   EXPECT_EQ(config.listen_connection_url, "postgresql://primary/c");
   EXPECT_THROW(load_config(map_env({{"READ_MAX_LAG_MS", "0"}})), cruddur::Error);
 }
+
+TEST(Config, PoolerSettings) {
+  EXPECT_TRUE(load_config(map_env({})).db_prepared);
+  EXPECT_FALSE(load_config(map_env({{"DB_PREPARED", "off"}})).db_prepared);
+  EXPECT_TRUE(load_config(map_env({{"DB_PREPARED", "on"}})).db_prepared);
+  try {
+    (void)load_config(map_env({{"DB_PREPARED", "no"}}));
+    ADD_FAILURE() << "DB_PREPARED=no was accepted";
+  } catch (const cruddur::Error& error) {
+    EXPECT_EQ(error.code(), "invalid_config");
+    EXPECT_NE(std::string(error.what()).find("DB_PREPARED"), std::string::npos) << error.what();
+  }
+}

@@ -45,6 +45,9 @@ struct Config {
   std::chrono::milliseconds read_max_lag{1000};
   /// `LISTEN_CONNECTION_URL`: the direct connection for LISTEN (default: the primary's URL).
   std::optional<std::string> listen_connection_url;
+  /// `DB_PREPARED` (on|off): off for a transaction pooler (PgBouncer, RDS Proxy): no prepared
+  /// statements and no session settings (docs/scaling.md).
+  bool db_prepared = true;
 
   /// Holds schema.sql, seed.sql, migrations/ and sql/: CRUDDUR_DB_DIR, else the installed
   /// `<prefix>/share/cruddur/db` next to the binary, else the source tree's db/.

@@ -110,6 +110,10 @@ Config load_config(const EnvLookup& env) {
   read_optional(env, "READ_CONNECTION_URL", config.read_connection_url);
   read_millis(env, "READ_MAX_LAG_MS", config.read_max_lag);
   read_optional(env, "LISTEN_CONNECTION_URL", config.listen_connection_url);
+  if (auto prepared = env("DB_PREPARED")) {
+    require_one_of("DB_PREPARED", *prepared, {"on", "off"});
+    config.db_prepared = *prepared == "on";
+  }
 
   config.db_dir = default_db_dir(env);
   if (auto dir = env("CRUDDUR_DEV_KEY_DIR")) {
