@@ -141,10 +141,11 @@ std::map<std::string, std::string> ScaleTest::instance_env(
   return env;
 }
 
-Instance ScaleTest::start_instance(const std::map<std::string, std::string>& overrides) {
+Instance ScaleTest::start_instance(const std::map<std::string, std::string>& overrides,
+                                   std::uint16_t port) {
   for (int attempt = 1;; ++attempt) {
     Instance instance;
-    instance.port = free_port();
+    instance.port = port != 0 ? port : free_port();
     instance.env = instance_env(overrides);
     instance.env["PORT"] = std::to_string(instance.port);
     auto log = dir_ / ("instance-" + std::to_string(++log_counter_) + ".log");
@@ -167,7 +168,10 @@ Instance ScaleTest::start_instance(const std::map<std::string, std::string>& ove
     auto text = instance.process->log();
     bool port_taken =
         !instance.process->running() && text.find("cannot listen") != std::string::npos;
-    if (port_taken && attempt < 5) continue;
+    if (port_taken && attempt < 5) {
+      if (port != 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      continue;
+    }
     throw std::runtime_error("cruddur serve did not start:\n" + text);
   }
 }

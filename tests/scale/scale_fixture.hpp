@@ -59,8 +59,9 @@ class ScaleTest : public ::testing::Test {
   /// memory cache, 2 threads, a small pool; `overrides` on top (an empty value unsets).
   [[nodiscard]] std::map<std::string, std::string> instance_env(
       const std::map<std::string, std::string>& overrides = {}) const;
-  /// Starts an instance on a free port and waits until it answers /api/health-check.
-  Instance start_instance(const std::map<std::string, std::string>& overrides = {});
+  /// Starts an instance on `port` (0: a free one) and waits until it answers /api/health-check.
+  Instance start_instance(const std::map<std::string, std::string>& overrides = {},
+                          std::uint16_t port = 0);
   /// Starts `count` instances (appended to instances_).
   void start_instances(std::size_t count, const std::map<std::string, std::string>& overrides = {});
   /// SIGTERM, then expects exit status 0 within 30 s.

@@ -78,15 +78,25 @@ TEST(Config, ScaleOutSettings) {
   EXPECT_THROW(load_config(map_env({{"READ_MAX_LAG_MS", "0"}})), cruddur::Error);
 }
 
-TEST(Config, PoolerSettings) {
-  EXPECT_TRUE(load_config(map_env({})).db_prepared);
-  EXPECT_FALSE(load_config(map_env({{"DB_PREPARED", "off"}})).db_prepared);
+TEST(Config, PoolerAndBalancerSettings) {
+  auto defaults = load_config(map_env({}));
+  EXPECT_TRUE(defaults.db_prepared);
+  EXPECT_EQ(defaults.http_idle_timeout.count(), 75) << "above the ALB's 60 s";
+  EXPECT_EQ(defaults.drain_grace.count(), 0);
+  auto config = load_config(
+      map_env({{"DB_PREPARED", "off"}, {"HTTP_IDLE_TIMEOUT_S", "120"}, {"DRAIN_GRACE_S", "3"}}));
+  EXPECT_FALSE(config.db_prepared);
+  EXPECT_EQ(config.http_idle_timeout.count(), 120);
+  EXPECT_EQ(config.drain_grace.count(), 3);
   EXPECT_TRUE(load_config(map_env({{"DB_PREPARED", "on"}})).db_prepared);
-  try {
-    (void)load_config(map_env({{"DB_PREPARED", "no"}}));
-    ADD_FAILURE() << "DB_PREPARED=no was accepted";
-  } catch (const cruddur::Error& error) {
-    EXPECT_EQ(error.code(), "invalid_config");
-    EXPECT_NE(std::string(error.what()).find("DB_PREPARED"), std::string::npos) << error.what();
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"DB_PREPARED", "no"}, {"HTTP_IDLE_TIMEOUT_S", "0"}, {"DRAIN_GRACE_S", "-1"}}) {
+    try {
+      (void)load_config(map_env({{name, value}}));
+      ADD_FAILURE() << name << "=" << value << " was accepted";
+    } catch (const cruddur::Error& error) {
+      EXPECT_EQ(error.code(), "invalid_config");
+      EXPECT_NE(std::string(error.what()).find(name), std::string::npos) << error.what();
+    }
   }
 }

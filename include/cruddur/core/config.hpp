@@ -21,6 +21,13 @@ struct Config {
   std::uint16_t port = 4567;
   std::optional<std::string> frontend_url;
   std::optional<std::string> backend_url;
+  /// `HTTP_IDLE_TIMEOUT_S`: how long a kept-alive connection may wait for its next request; above
+  /// the load balancer's own (60 s on an ALB) so that the balancer closes first.
+  std::chrono::seconds http_idle_timeout{75};
+  /// `DRAIN_GRACE_S`: after SIGTERM, how long the server keeps accepting and serving while
+  /// `/api/ready` answers 503 (0: an ALB deregisters the task before SIGTERM; behind HAProxy more
+  /// than its check interval × fall count).
+  std::chrono::seconds drain_grace{0};
 
   std::optional<std::string> aws_region;
   std::optional<std::string> cognito_user_pool_id;

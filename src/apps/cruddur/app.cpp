@@ -74,6 +74,14 @@ void await_changes_channel(asio::io_context& io, const service::Changes& changes
   }
 }
 
+http::ServerOptions server_options(const core::Config& config) {
+  http::ServerOptions options;
+  options.host = config.host;
+  options.port = config.port;
+  options.idle_timeout = config.http_idle_timeout;
+  return options;
+}
+
 db::ReadRouterOptions read_options(const core::Config& config) {
   db::ReadRouterOptions options;
   if (config.read_connection_url)
@@ -82,16 +90,24 @@ db::ReadRouterOptions read_options(const core::Config& config) {
   return options;
 }
 
-// After stop(): lets requests in flight finish (bounded), then closes the cache's connections and
-// the pool so the io_context runs out of work.
+// After SIGTERM (/api/ready already 503): serves on for `grace` so that the balancer stops sending
+// here, then stops accepting and lets requests in flight finish (bounded), every answer ending its
+// connection; then closes the cache's connections and the pool so the io_context runs out of work.
 asio::awaitable<void> drain(http::Server& server, cache::Cache& cache, db::Pool& pool,
-                            ScaleOut scale_out) {
+                            ScaleOut scale_out, std::chrono::seconds grace) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
+  if (grace.count() > 0) {
+    timer.expires_after(grace);
+    co_await timer.async_wait(asio::use_awaitable);
+    spdlog::info("drain grace of {} s over: no new connections", grace.count());
+  }
+  server.drain();
   auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
   while (server.open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
     timer.expires_after(std::chrono::milliseconds(20));
     co_await timer.async_wait(asio::use_awaitable);
   }
+  server.stop();
   scale_out.close();
   cache.close();
   pool.close();
@@ -147,7 +163,7 @@ int serve(const core::Config& config, bool prod) {
   }
   http::Pipeline pipeline(router, std::move(cors), metrics);
   http::Server server(
-      io, {config.host, config.port},
+      io, server_options(config),
       [&pipeline](http::HttpRequest request) { return pipeline.handle(std::move(request)); },
       [&pipeline](const http::HttpRequest& request, http::HttpResponse& refusal) {
         pipeline.complete_refusal(request, refusal);
@@ -166,15 +182,18 @@ int serve(const core::Config& config, bool prod) {
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
-    spdlog::info("signal {}: no new connections, finishing requests in flight (again: exit now)",
-                 signal);
-    server.stop();
+    readiness.drain();
+    spdlog::info(
+        "signal {}: draining: /api/ready answers 503, serving {} s more, then no new connections "
+        "and requests in flight finished (again: exit now)",
+        signal, config.drain_grace.count());
     signals.async_wait(exit_now);
-    asio::co_spawn(io, drain(server, cache, pool, {reads, retry, changes, listener}),
-                   [&signals](const std::exception_ptr& escaped) {
-                     core::ReportEscaped{"shutdown drain"}(escaped);
-                     signals.cancel();  // so that the io_context can run out of work
-                   });
+    asio::co_spawn(
+        io, drain(server, cache, pool, {reads, retry, changes, listener}, config.drain_grace),
+        [&signals](const std::exception_ptr& escaped) {
+          core::ReportEscaped{"shutdown drain"}(escaped);
+          signals.cancel();  // so that the io_context can run out of work
+        });
   });
 
   std::vector<std::thread> workers;

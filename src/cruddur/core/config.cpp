@@ -87,6 +87,13 @@ Config load_config(const EnvLookup& env) {
   read_number(env, "PORT", config.port, 1, std::numeric_limits<std::uint16_t>::max());
   read_optional(env, "FRONTEND_URL", config.frontend_url);
   read_optional(env, "BACKEND_URL", config.backend_url);
+  if (auto idle = env("HTTP_IDLE_TIMEOUT_S")) {
+    config.http_idle_timeout =
+        std::chrono::seconds(parse_number("HTTP_IDLE_TIMEOUT_S", *idle, 1, 3600));
+  }
+  if (auto grace = env("DRAIN_GRACE_S")) {
+    config.drain_grace = std::chrono::seconds(parse_number("DRAIN_GRACE_S", *grace, 0, 3600));
+  }
 
   read_optional(env, "AWS_DEFAULT_REGION", config.aws_region);
   read_optional(env, "AWS_COGNITO_USER_POOL_ID", config.cognito_user_pool_id);

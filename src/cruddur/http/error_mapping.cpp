@@ -49,6 +49,7 @@ HttpResponse error_response(const std::exception& error) {
     return response;
   }
   if (code == "query_canceled") return coded(504, "db_timeout", "the database took too long");
+  if (code == "draining") return coded(503, "draining", "this instance is shutting down");
   return coded(500, "internal", "internal error");
 }
 
