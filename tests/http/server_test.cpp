@@ -220,8 +220,17 @@ TEST_F(ServerTest, DrainAnswersRequestsInFlightWithConnectionCloseAndRefusesNewC
   EXPECT_EQ(ec, asio::error::eof);
 }
 
-TEST_F(ServerTest, IdleConnectionIsClosedAfterTheIdleTimeout) {
+TEST_F(ServerTest, IdleConnectionIsClosedAfterTheReadTimeout) {
   auto socket = connect();
+  char byte;
+  beast::error_code ec;
+  socket.read_some(asio::buffer(&byte, 1), ec);  // returns only when the server closes
+  EXPECT_EQ(ec, asio::error::eof);
+}
+
+TEST_F(ServerTest, KeptAliveConnectionIsClosedAfterTheIdleTimeout) {
+  auto socket = connect();
+  EXPECT_TRUE(exchange(socket, {bhttp::verb::get, "/api/health-check", 11}).keep_alive());
   char byte;
   beast::error_code ec;
   socket.read_some(asio::buffer(&byte, 1), ec);  // returns only when the server closes

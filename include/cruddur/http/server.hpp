@@ -27,7 +27,8 @@ struct ServerOptions {
   std::size_t body_limit = 16 * 1024;     ///< larger bodies get 413
   std::size_t header_limit = 8 * 1024;    ///< larger request heads get 431
   std::chrono::seconds read_timeout{15};  ///< a request (or its answer) this slow → closed
-  /// How long a kept-alive connection may wait for its next request (`HTTP_IDLE_TIMEOUT_S`):
+  /// How long a kept-alive connection may wait for its next request (`HTTP_IDLE_TIMEOUT_S`; a new
+  /// connection's first request must come within read_timeout):
   /// longer than a load balancer's own idle timeout (60 s on an ALB), so that the balancer is the
   /// one that closes and never sends a request on a connection the server is closing.
   std::chrono::seconds idle_timeout{75};

@@ -98,7 +98,8 @@ Wire refuse(const SessionContext& context, const Parser& parser, const beast::er
 
 // Answers the connection's requests until it closes, fails, times out or the server stops.
 // Deadlines: idle_timeout for the next request's first byte on a kept-alive connection,
-// read_timeout for reading the rest of it and again for writing its answer; none while the
+// read_timeout for a new connection's first request, for reading the rest of a request once its
+// first byte came, and again for writing its answer; none while the
 // handler runs (the pool bounds it). Once the server drains, every answer ends its connection.
 asio::awaitable<void> serve(const SessionContext& context, tcp::socket& socket,
                             ConnectionDeadline& deadline) {
@@ -106,14 +107,17 @@ asio::awaitable<void> serve(const SessionContext& context, tcp::socket& socket,
   const auto& stopping = context.registry.stopping();
   beast::flat_buffer buffer;
   beast::error_code ec;
+  bool kept_alive = false;  // a request has been answered on this connection
   while (true) {
     Parser parser;
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
     parser.body_limit(options.body_limit);
-    // Nothing buffered: wait for the next request's first byte as long as a kept-alive
-    // connection may idle; read_request then gives the request read_timeout to arrive whole.
+    // Nothing buffered on a kept-alive connection: wait for the next request's first byte as long
+    // as it may idle; read_request then gives the request read_timeout to arrive whole. A new
+    // connection must bring its first request within read_timeout.
     bool waiting = buffer.size() == 0;
-    deadline.set(Clock::now() + (waiting ? options.idle_timeout : options.read_timeout));
+    deadline.set(Clock::now()
+                 + (waiting && kept_alive ? options.idle_timeout : options.read_timeout));
     if (!deadline.enter_idle(stopping)) break;
     // Draining: a request already on its way is still answered; no other is waited for. (After
     // enter_idle: either this sees closing, or the registry's drain() sees this idle.)
@@ -144,6 +148,7 @@ asio::awaitable<void> serve(const SessionContext& context, tcp::socket& socket,
     deadline.set(Clock::now() + options.read_timeout);
     co_await write_wire(socket, wire, ec);
     if (ec || !keep_alive) break;
+    kept_alive = true;
   }
 }
 
