@@ -5,6 +5,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -32,6 +33,7 @@ class ServerTest : public ::testing::Test {
     cruddur::http::ServerOptions options;
     options.port = 0;
     options.read_timeout = std::chrono::seconds(2);
+    options.idle_timeout = std::chrono::seconds(2);
     cruddur::http::add_operational_routes(router_, metrics_);
     router_.add("GET", "/nothing",
                 [](cruddur::http::RequestContext&) -> asio::awaitable<cruddur::http::HttpResponse> {
@@ -40,6 +42,18 @@ class ServerTest : public ::testing::Test {
                   response.headers.emplace_back("X-Kept", "yes");
                   co_return response;
                 });
+    // Answers once the test lets it (a request held in flight).
+    router_.add(
+        "GET", "/held",
+        [this](cruddur::http::RequestContext&) -> asio::awaitable<cruddur::http::HttpResponse> {
+          asio::steady_timer timer(co_await asio::this_coro::executor);
+          held_ = true;
+          while (!released_) {
+            timer.expires_after(std::chrono::milliseconds(5));
+            co_await timer.async_wait(asio::use_awaitable);
+          }
+          co_return cruddur::http::HttpResponse::json(200, R"({"held":true})");
+        });
     server_ = std::make_unique<cruddur::http::Server>(
         io_, options,
         [this](cruddur::http::HttpRequest request) { return pipeline_.handle(std::move(request)); },
@@ -90,6 +104,8 @@ class ServerTest : public ::testing::Test {
   cruddur::http::Pipeline pipeline_{router_, {{kFrontend}}, metrics_};
   std::unique_ptr<cruddur::http::Server> server_;
   std::thread thread_;
+  std::atomic<bool> held_{false};
+  std::atomic<bool> released_{false};
 };
 
 TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
@@ -165,8 +181,56 @@ TEST_F(ServerTest, GarbageIs400NotACrash) {
   EXPECT_EQ(exchange(again, {bhttp::verb::get, "/api/health-check", 11}).result_int(), 200);
 }
 
+// Draining (issue 13 item 4): new connections are refused; a request in flight on a kept-alive
+// connection is answered, with `Connection: close`, and the connection ends; an idle kept-alive
+// connection is closed soon after.
+TEST_F(ServerTest, DrainAnswersRequestsInFlightWithConnectionCloseAndRefusesNewConnections) {
+  auto busy = connect();
+  auto idle = connect();
+  EXPECT_TRUE(exchange(busy, {bhttp::verb::get, "/api/health-check", 11}).keep_alive());
+  EXPECT_TRUE(exchange(idle, {bhttp::verb::get, "/api/health-check", 11}).keep_alive());
+  bhttp::request<bhttp::string_body> held{bhttp::verb::get, "/held", 11};
+  held.prepare_payload();
+  bhttp::write(busy, held);
+  while (!held_) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  server_->drain();
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+       std::chrono::steady_clock::now() < deadline;) {
+    tcp::socket late(client_io_);
+    beast::error_code ec;
+    late.connect({asio::ip::make_address("127.0.0.1"), server_->port()}, ec);
+    if (ec) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  tcp::socket late(client_io_);
+  beast::error_code ec;
+  late.connect({asio::ip::make_address("127.0.0.1"), server_->port()}, ec);
+  EXPECT_TRUE(ec) << "connected while draining";
+  char byte;
+  idle.read_some(asio::buffer(&byte, 1), ec);  // returns only when the server closes
+  EXPECT_EQ(ec, asio::error::eof);
+  released_ = true;
+  beast::flat_buffer buffer;
+  bhttp::response<bhttp::string_body> answer;
+  bhttp::read(busy, buffer, answer);
+  EXPECT_EQ(answer.result_int(), 200);
+  EXPECT_EQ(answer.body(), R"({"held":true})");
+  EXPECT_FALSE(answer.keep_alive()) << "no Connection: close on the answer while draining";
+  busy.read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_EQ(ec, asio::error::eof);
+}
+
 TEST_F(ServerTest, IdleConnectionIsClosedAfterTheReadTimeout) {
   auto socket = connect();
+  char byte;
+  beast::error_code ec;
+  socket.read_some(asio::buffer(&byte, 1), ec);  // returns only when the server closes
+  EXPECT_EQ(ec, asio::error::eof);
+}
+
+TEST_F(ServerTest, KeptAliveConnectionIsClosedAfterTheIdleTimeout) {
+  auto socket = connect();
+  EXPECT_TRUE(exchange(socket, {bhttp::verb::get, "/api/health-check", 11}).keep_alive());
   char byte;
   beast::error_code ec;
   socket.read_some(asio::buffer(&byte, 1), ec);  // returns only when the server closes

@@ -208,8 +208,8 @@ TEST_F(PgTest, CallersResumeOutsideThePoolsStrand) {
         Params bayko{"bayko"};
         auto second = asio::co_spawn(io_, pool.query_json_object(short_profile, std::move(bayko)),
                                      asio::use_future);
-        co_return second.wait_for(std::chrono::seconds(20)) == std::future_status::ready
-            && second.get().has_value();
+        co_return second.wait_for(std::chrono::seconds(20))
+            == std::future_status::ready&& second.get().has_value();
       },
       asio::use_future);
   EXPECT_TRUE(first.get()) << "the second query was not answered while the first caller's "
@@ -398,6 +398,67 @@ TEST_F(PgTest, StatementTimeoutIsHonoured) {
   EXPECT_EQ(stats.reconnects, 0U) << "a canceled statement leaves the connection usable";
 }
 
+// Issue 13 item 3: DB_PREPARED=off, as through a transaction pooler. The database's own default
+// time zone is not UTC, so only the statement's own settings can make the answers identical to
+// the prepared pool's; nothing is prepared; the statement timeout is the server's (its message,
+// not the pool's "queued behind" answer); errors stay typed and transactions work.
+TEST_F(PgTest, UnpreparedStatementsCarryTheirOwnSettingsAndAnswerAsPreparedOnes) {
+  add_activities(url_);
+  Connection::open(url_).exec(
+      "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET timezone = %L', current_database(), "
+      "'Asia/Kathmandu'); END $$");
+  auto& prepared = make_pool(options(1));
+  auto unprepared_options = options(2);
+  unprepared_options.prepared = false;
+  unprepared_options.statement_timeout = milliseconds(1234);
+  auto& unprepared = make_pool(unprepared_options);
+
+  auto session =
+      nlohmann::json::parse(run(unprepared.query_json_object(id("test/backend"))).value());
+  EXPECT_EQ(session["time_zone"], "UTC");
+  EXPECT_EQ(session["statement_timeout"], "1234ms");
+  EXPECT_EQ(session["application_name"], "cruddur");
+  auto feed = run(unprepared.query_json_array(id("activities/home"), kFirstPage));
+  EXPECT_EQ(feed, run(prepared.query_json_array(id("activities/home"), kFirstPage)));
+  EXPECT_NE(feed.find("+00:00"), std::string::npos) << feed;
+  EXPECT_EQ(run(unprepared.query_json_object(id("users/short"), {"londo"})),
+            run(prepared.query_json_object(id("users/short"), {"londo"})));
+  // Without its settings the same session would answer in the database's zone.
+  auto zone = Connection::open(url_).exec("SELECT current_setting('TimeZone')");
+  EXPECT_EQ(std::string(zone.one_field()), "Asia/Kathmandu");
+
+  EXPECT_THROW(run(unprepared.execute_returning(
+                   id("users/create"), {"Twin", "londo", "twin@example.com", "MOCK-twin"})),
+               UniqueViolation);
+  auto transaction = run(unprepared.begin());
+  EXPECT_EQ(run(transaction.execute(id("users/update_bio"), {"londo", "unprepared"})), 1);
+  run(transaction.commit());
+  EXPECT_EQ(
+      std::string(
+          Connection::open(url_).exec("SELECT bio FROM users WHERE handle = 'londo'").one_field()),
+      "unprepared");
+
+  auto impatient_options = options(1);
+  impatient_options.prepared = false;
+  impatient_options.statement_timeout = milliseconds(100);
+  auto& impatient = make_pool(impatient_options);
+  try {
+    run(impatient.query_value(id("test/sleep"), {"30"}));
+    ADD_FAILURE() << "a 30 s sleep was not canceled";
+  } catch (const QueryCanceled& error) {
+    EXPECT_EQ(std::string(error.what()).find("queued behind"), std::string::npos)
+        << "the pool answered, not the server's statement timeout: " << error.what();
+  }
+  EXPECT_EQ(run(impatient.query_value(id("test/sleep"), {"0"})).value_or("?"), "");
+  auto stats = settled(impatient);
+  EXPECT_EQ(stats.reconnects, 0U);
+  EXPECT_EQ(Connection::open(url_)
+                .exec("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep%' "
+                      "AND state = 'active' AND pid <> pg_backend_pid()")
+                .one_field(),
+            std::string_view("0"));
+}
+
 // One connection; another session holds the feed's table, so every read of it waits inside
 // Postgres until the server's statement timeout cancels it. Three reads and a write go into the
 // connection's pipeline (in whatever order the io_context's two threads submit them): the read at
@@ -499,10 +560,10 @@ TEST_F(PgTest, WritesReportTypedErrorsAndAffectedRows) {
       "data_error"));
   auto created =
       run(pool.execute_returning(id("activities/create"), {"MOCK-londo", "hello", "1 day"}));
-  EXPECT_EQ(created.columns, (std::vector<std::string>{"activity", "handle"}));
+  EXPECT_EQ(created.columns, (std::vector<std::string>{"activity", "change"}));
   ASSERT_EQ(created.rows.size(), 1U);
   EXPECT_EQ(nlohmann::json::parse(created.rows[0][0].value())["message"], "hello");
-  EXPECT_EQ(created.rows[0][1], "londo");
+  EXPECT_EQ(nlohmann::json::parse(created.rows[0][1].value())["author"], "londo");
   EXPECT_TRUE(run(pool.execute_returning(id("activities/create"), {"MOCK-nobody", "hi", "1 day"}))
                   .rows.empty());
   EXPECT_TRUE(throws_code<Error>([&] { run(pool.query_json_array(id("users/short"), {"x"})); },
@@ -518,29 +579,36 @@ TEST_F(PgTest, WritesReturnWhatTheFeedCacheInvalidates) {
   auto json_uuid = [](const RowSet& rows) {
     return nlohmann::json::parse(rows.rows.at(0).at(0).value()).at("uuid").get<std::string>();
   };
+  // The `change` column: what the write changed (docs/scaling.md), also sent with NOTIFY.
+  auto change = [](const RowSet& rows) {
+    return nlohmann::json::parse(rows.rows.at(0).at(1).value());
+  };
   auto parent =
       run(pool.execute_returning(id("activities/create"), {"MOCK-altbrown", "parent", "1 day"}));
   auto parent_uuid = json_uuid(parent);
   auto reply =
       run(pool.execute_returning(id("activities/reply"), {"MOCK-londo", parent_uuid, "child"}));
-  EXPECT_EQ(reply.columns,
-            (std::vector<std::string>{"activity", "handle", "parent_uuid", "parent_handle",
-                                      "grandparent_uuid", "grandparent_handle"}));
+  EXPECT_EQ(reply.columns, (std::vector<std::string>{"activity", "change"}));
   ASSERT_EQ(reply.rows.size(), 1U);
-  EXPECT_EQ(reply.rows[0][1], "londo");
-  EXPECT_EQ(reply.rows[0][2], parent_uuid);
-  EXPECT_EQ(reply.rows[0][3], "altbrown");
-  EXPECT_EQ(reply.rows[0][4], std::nullopt) << "the parent is not a reply";
-  EXPECT_EQ(reply.rows[0][5], std::nullopt);
+  auto replied = change(reply);
+  EXPECT_EQ(replied["write"], "reply");
+  EXPECT_EQ(replied["user"], "MOCK-londo");
+  EXPECT_EQ(replied["author"], "londo");
+  EXPECT_EQ(replied["parent_uuid"], parent_uuid);
+  EXPECT_EQ(replied["parent_author"], "altbrown");
+  EXPECT_TRUE(replied["grandparent_uuid"].is_null()) << "the parent is not a reply";
+  EXPECT_TRUE(replied["grandparent_author"].is_null());
+  EXPECT_NE(replied["xid"], change(parent)["xid"]) << "each write names its own transaction";
   auto child_uuid = json_uuid(reply);
   auto nested =
       run(pool.execute_returning(id("activities/reply"), {"MOCK-bayko", child_uuid, "grandchild"}));
   ASSERT_EQ(nested.rows.size(), 1U);
-  EXPECT_EQ(nested.rows[0][1], "bayko");
-  EXPECT_EQ(nested.rows[0][2], child_uuid);
-  EXPECT_EQ(nested.rows[0][3], "londo");
-  EXPECT_EQ(nested.rows[0][4], parent_uuid);
-  EXPECT_EQ(nested.rows[0][5], "altbrown");
+  auto nested_change = change(nested);
+  EXPECT_EQ(nested_change["author"], "bayko");
+  EXPECT_EQ(nested_change["parent_uuid"], child_uuid);
+  EXPECT_EQ(nested_change["parent_author"], "londo");
+  EXPECT_EQ(nested_change["grandparent_uuid"], parent_uuid);
+  EXPECT_EQ(nested_change["grandparent_author"], "altbrown");
   EXPECT_TRUE(
       run(pool.execute_returning(id("activities/reply"),
                                  {"MOCK-londo", "0a7c5d84-7d1e-4b8e-8f0e-5e1d2c3bffff", "x"}))
@@ -548,9 +616,10 @@ TEST_F(PgTest, WritesReturnWhatTheFeedCacheInvalidates) {
 
   auto updated =
       run(pool.execute_returning(id("users/update_profile"), {"MOCK-londo", "bio", "Londo M"}));
-  EXPECT_EQ(updated.columns, (std::vector<std::string>{"profile", "handle"}));
+  EXPECT_EQ(updated.columns, (std::vector<std::string>{"profile", "change"}));
   ASSERT_EQ(updated.rows.size(), 1U);
-  EXPECT_EQ(updated.rows[0][1], "londo");
+  EXPECT_EQ(change(updated)["write"], "profile");
+  EXPECT_EQ(change(updated)["author"], "londo");
   auto profile = nlohmann::json::parse(updated.rows[0][0].value());
   EXPECT_EQ(profile.at("display_name"), "Londo M");
   EXPECT_EQ(profile.size(), 3U) << profile;

@@ -133,6 +133,31 @@ TEST(CacheAside, InvalidateDeletesTheKeys) {
   EXPECT_EQ(cache.entries(), 0u);
 }
 
+TEST(CacheAside, InvalidateAllEmptiesTheProcessAndOutdatesLoadsInFlight) {
+  MemoryCache cache;
+  CacheAside aside(cache);
+  asio::io_context io;
+  cache.set_now("a", "1", 60s);
+  cache.set_now("b", "2", 60s);
+  bool cleared = false;
+  auto stale_loader = [&]() -> asio::awaitable<std::string> {
+    co_await wait_until([&] { return cleared; });
+    co_return "old";
+  };
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        EXPECT_EQ(*co_await aside.get_or_load("home", 60s, stale_loader), "old");
+      },
+      asio::detached);
+  asio::post(io, [&] {
+    aside.invalidate_all();
+    cleared = true;
+  });
+  io.run();
+  EXPECT_EQ(cache.entries(), 0u);  // a and b gone, the overlapping load not stored
+}
+
 // Item 3 of issue 14: however a load ends (here the cache's set throws, as a raw backend may),
 // its flight leaves the map. A finished flight left there would hand its value to every later
 // caller of the key, for ever.

@@ -63,3 +63,40 @@ TEST(Config, RejectsUnknownLogFormat) {
   EXPECT_THROW(load_config(map_env({{"LOG_FORMAT", "xml"}})), cruddur::Error);
   EXPECT_THROW(load_config(map_env({{"LOG_LEVEL", "loud"}})), cruddur::Error);
 }
+
+TEST(Config, ScaleOutSettings) {
+  auto defaults = load_config(map_env({}));
+  EXPECT_FALSE(defaults.read_connection_url);
+  EXPECT_FALSE(defaults.listen_connection_url);
+  EXPECT_EQ(defaults.read_max_lag.count(), 1000);
+  auto config = load_config(map_env({{"READ_CONNECTION_URL", "postgresql://r1/c,postgresql://r2/c"},
+                                     {"READ_MAX_LAG_MS", "250"},
+                                     {"LISTEN_CONNECTION_URL", "postgresql://primary/c"}}));
+  EXPECT_EQ(config.read_connection_url, "postgresql://r1/c,postgresql://r2/c");
+  EXPECT_EQ(config.read_max_lag.count(), 250);
+  EXPECT_EQ(config.listen_connection_url, "postgresql://primary/c");
+  EXPECT_THROW(load_config(map_env({{"READ_MAX_LAG_MS", "0"}})), cruddur::Error);
+}
+
+TEST(Config, PoolerAndBalancerSettings) {
+  auto defaults = load_config(map_env({}));
+  EXPECT_TRUE(defaults.db_prepared);
+  EXPECT_EQ(defaults.http_idle_timeout.count(), 75) << "above the ALB's 60 s";
+  EXPECT_EQ(defaults.drain_grace.count(), 0);
+  auto config = load_config(
+      map_env({{"DB_PREPARED", "off"}, {"HTTP_IDLE_TIMEOUT_S", "120"}, {"DRAIN_GRACE_S", "3"}}));
+  EXPECT_FALSE(config.db_prepared);
+  EXPECT_EQ(config.http_idle_timeout.count(), 120);
+  EXPECT_EQ(config.drain_grace.count(), 3);
+  EXPECT_TRUE(load_config(map_env({{"DB_PREPARED", "on"}})).db_prepared);
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"DB_PREPARED", "no"}, {"HTTP_IDLE_TIMEOUT_S", "0"}, {"DRAIN_GRACE_S", "-1"}}) {
+    try {
+      (void)load_config(map_env({{name, value}}));
+      ADD_FAILURE() << name << "=" << value << " was accepted";
+    } catch (const cruddur::Error& error) {
+      EXPECT_EQ(error.code(), "invalid_config");
+      EXPECT_NE(std::string(error.what()).find(name), std::string::npos) << error.what();
+    }
+  }
+}

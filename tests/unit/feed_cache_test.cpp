@@ -21,7 +21,7 @@ int loads_for_two_reads(const std::string& url) {
   settings.url = url;
   cache::SafeCache safe(cache::make_cache(io.get_executor(), settings));
   cache::CacheAside aside(safe);
-  cruddur::service::FeedCache feeds(aside, 60s);
+  cruddur::service::FeedCache feeds(aside, nullptr, 60s);
   int loads = 0;
   cruddur::service::FeedCache::Loader load = [&loads]() -> asio::awaitable<std::string> {
     ++loads;

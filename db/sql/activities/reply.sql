@@ -1,9 +1,10 @@
 -- activities/reply: the caller's reply to a live activity, and the parent's replies_count bumped
 -- in the same statement (one transaction). No row when the parent is missing or expired, or the
--- caller has no users row (then nothing is changed). One row otherwise: the reply as a JSON
--- object, and what the feed cache must invalidate: the reply's author, the parent and its author,
--- and the parent's own parent and its author when the parent is itself a reply (NULL otherwise;
--- its show page lists the parent with its replies_count).
+-- caller has no users row (then nothing is changed and nothing notified). One row otherwise: the
+-- reply as a JSON object, and `change`, what the write changed as JSON (write "reply", xid, user,
+-- author, parent_uuid, parent_author, and grandparent_uuid/grandparent_author when the parent is
+-- itself a reply, else null: its show page lists the parent with its replies_count), which the
+-- same statement also sends with NOTIFY on cruddur_writes (docs/scaling.md).
 -- returns: rows
 -- $1: text cognito_user_id — the caller (token `sub`)
 -- $2: uuid parent_uuid — the activity replied to
@@ -21,15 +22,21 @@ WITH me AS (
   INSERT INTO public.activities (user_uuid, message, reply_to_activity_uuid)
   SELECT me.uuid, $3::text, parent.uuid FROM me, parent
   RETURNING *
+), replied AS (
+  SELECT row_to_json(a)::text AS activity,
+         json_build_object('write', 'reply', 'xid', pg_current_xact_id()::text, 'user', $1::text,
+                           'author', a.handle, 'parent_uuid', parent.uuid,
+                           'parent_author', pu.handle, 'grandparent_uuid', g.uuid,
+                           'grandparent_author', gu.handle)::text AS change
+  FROM (
+    SELECT i.uuid, me.display_name, me.handle, i.message, i.replies_count, i.reposts_count,
+           i.likes_count, i.reply_to_activity_uuid, i.expires_at, i.created_at
+    FROM inserted AS i, me
+  ) AS a
+  JOIN parent ON parent.uuid = a.reply_to_activity_uuid
+  JOIN public.users AS pu ON pu.uuid = parent.user_uuid
+  LEFT JOIN public.activities AS g ON g.uuid = parent.reply_to_activity_uuid
+  LEFT JOIN public.users AS gu ON gu.uuid = g.user_uuid
 )
-SELECT row_to_json(a)::text AS activity, a.handle, parent.uuid AS parent_uuid,
-       pu.handle AS parent_handle, g.uuid AS grandparent_uuid, gu.handle AS grandparent_handle
-FROM (
-  SELECT i.uuid, me.display_name, me.handle, i.message, i.replies_count, i.reposts_count,
-         i.likes_count, i.reply_to_activity_uuid, i.expires_at, i.created_at
-  FROM inserted AS i, me
-) AS a
-JOIN parent ON parent.uuid = a.reply_to_activity_uuid
-JOIN public.users AS pu ON pu.uuid = parent.user_uuid
-LEFT JOIN public.activities AS g ON g.uuid = parent.reply_to_activity_uuid
-LEFT JOIN public.users AS gu ON gu.uuid = g.user_uuid
+SELECT replied.activity, replied.change
+FROM replied, pg_notify('cruddur_writes', replied.change)

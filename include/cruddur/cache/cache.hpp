@@ -51,6 +51,12 @@ class Cache {
   /// True for in-process backends whose calls never suspend and never throw CacheError: SafeCache
   /// then calls them directly instead of racing each call against its budget.
   [[nodiscard]] virtual bool in_process() const noexcept { return false; }
+  /// Removes every entry an in-process backend holds (e.g. after invalidations may have been
+  /// missed). Shared backends keep theirs: other processes use them. Never throws CacheError.
+  virtual void clear_in_process() {}
+  /// Removes `keys` from an in-process backend at once, without suspending (shared backends: no-op;
+  /// del() reaches them). Never throws CacheError.
+  virtual void remove_in_process(const std::vector<std::string>& /*keys*/) {}
   /// Ends the backend's background work (open connections, reads in progress) so that its
   /// executor can run out of work at shutdown; later calls fail (over a SafeCache: misses).
   /// Idempotent, callable from any thread. Backends without background work do nothing.

@@ -35,8 +35,15 @@ class CacheAside {
 
   /// Invalidates after a write: loads in progress will not be cached, later calls do not join
   /// them, and the keys are deleted from the cache. Throws what the cache's del throws (over a
-  /// SafeCache: CacheError("cache_invalidation_failed")); the write must then not be acknowledged.
+  /// SafeCache: CacheError("cache_invalidation_failed")) once the in-process part is done.
   asio::awaitable<void> invalidate(std::vector<std::string> keys);
+  /// The in-process part of invalidate(), done before it returns (nothing is awaited): loads in
+  /// progress will not be cached and an in-process backend no longer holds the keys
+  /// (Cache::remove_in_process). Never throws CacheError.
+  void forget(const std::vector<std::string>& keys);
+  /// Invalidates everything this process holds: no load in progress will be cached and the
+  /// cache's in-process entries are removed (Cache::clear_in_process). Never throws CacheError.
+  void invalidate_all();
 
   /// Whether the cache underneath stores anything (Cache::stores_values).
   [[nodiscard]] bool stores_values() const noexcept { return cache_.stores_values(); }
@@ -52,7 +59,7 @@ class CacheAside {
   static asio::awaitable<Value> await_flight(std::shared_ptr<Flight> flight);
   asio::awaitable<void> delete_quietly(std::string key);
   // Removes `flight` from the map if it is still the key's flight.
-  void forget(const std::string& key, const std::shared_ptr<Flight>& flight) noexcept;
+  void leave(const std::string& key, const std::shared_ptr<Flight>& flight) noexcept;
   // Hands the load's result to the waiters (on the flight's strand).
   static void complete(const std::shared_ptr<Flight>& flight, Value value,
                        std::exception_ptr error);

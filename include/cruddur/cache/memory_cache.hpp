@@ -42,6 +42,9 @@ class MemoryCache final : public Cache {
   std::shared_ptr<const std::string> get_shared_now(const std::string& key);
   void set_now(const std::string& key, std::string value, std::chrono::seconds ttl);
   void del_now(const std::vector<std::string>& keys);
+  /// Removes every entry.
+  void clear_in_process() override;
+  void remove_in_process(const std::vector<std::string>& keys) override { del_now(keys); }
 
   /// Live entries (expired ones not yet evicted included) and the bytes they are charged.
   [[nodiscard]] std::size_t entries() const;

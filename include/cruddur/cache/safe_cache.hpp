@@ -24,8 +24,9 @@ struct CacheStats {
 struct SafeCacheOptions {
   /// Bound of each get and set: past it the call is a miss (or an ignored set).
   std::chrono::milliseconds budget{50};
-  /// Bound of each del. Larger than `budget`: a failed invalidation fails the caller's write.
-  std::chrono::milliseconds invalidation_budget{500};
+  /// Bound of each del: a write waits at most this long for its shared delete before it is
+  /// answered (a failed or late delete is then retried in the background: InvalidationRetry).
+  std::chrono::milliseconds invalidation_budget{100};
 };
 
 /// Decorator that makes any backend "only ever help". get: a backend error or a call slower than
@@ -33,9 +34,8 @@ struct SafeCacheOptions {
 /// same, ignored. The abandoned backend call finishes in the background (backends bound their own
 /// calls). del is different: a shared backend that could not be invalidated may serve stale data to
 /// other processes, so del throws CacheError("cache_invalidation_failed") on error or timeout and
-/// the caller decides (a write handler should not acknowledge: answer 503 and let the client
-/// retry). In-process backends (Cache::in_process) are called directly, without the race.
-/// Thread-safe.
+/// the caller decides (the feed cache retries it in the background: InvalidationRetry). In-process
+/// backends (Cache::in_process) are called directly, without the race. Thread-safe.
 class SafeCache final : public Cache {
  public:
   SafeCache(std::shared_ptr<Cache> backend, SafeCacheOptions options = {});
@@ -53,6 +53,10 @@ class SafeCache final : public Cache {
   [[nodiscard]] bool stores_values() const noexcept override { return backend_->stores_values(); }
   /// Closes the backend.
   void close() override { backend_->close(); }
+  void clear_in_process() override { backend_->clear_in_process(); }
+  void remove_in_process(const std::vector<std::string>& keys) override {
+    backend_->remove_in_process(keys);
+  }
 
   [[nodiscard]] CacheStats stats() const;
 

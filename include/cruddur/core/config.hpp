@@ -21,6 +21,13 @@ struct Config {
   std::uint16_t port = 4567;
   std::optional<std::string> frontend_url;
   std::optional<std::string> backend_url;
+  /// `HTTP_IDLE_TIMEOUT_S`: how long a kept-alive connection may wait for its next request; above
+  /// the load balancer's own (60 s on an ALB) so that the balancer closes first.
+  std::chrono::seconds http_idle_timeout{75};
+  /// `DRAIN_GRACE_S`: after SIGTERM, how long the server keeps accepting and serving while
+  /// `/api/ready` answers 503 (0: an ALB deregisters the task before SIGTERM; behind HAProxy more
+  /// than its check interval × fall count).
+  std::chrono::seconds drain_grace{0};
 
   std::optional<std::string> aws_region;
   std::optional<std::string> cognito_user_pool_id;
@@ -38,6 +45,16 @@ struct Config {
   unsigned db_pool_size = 0;  ///< 0 = 2 x cores
   std::chrono::milliseconds db_acquire_timeout{5000};
   std::chrono::milliseconds db_statement_timeout{5000};
+
+  /// Read replicas (docs/scaling.md): `READ_CONNECTION_URL`, comma-separated URLs.
+  std::optional<std::string> read_connection_url;
+  /// `READ_MAX_LAG_MS`: a replica further behind serves no reads.
+  std::chrono::milliseconds read_max_lag{1000};
+  /// `LISTEN_CONNECTION_URL`: the direct connection for LISTEN (default: the primary's URL).
+  std::optional<std::string> listen_connection_url;
+  /// `DB_PREPARED` (on|off): off for a transaction pooler (PgBouncer, RDS Proxy): no prepared
+  /// statements and no session settings (docs/scaling.md).
+  bool db_prepared = true;
 
   /// Holds schema.sql, seed.sql, migrations/ and sql/: CRUDDUR_DB_DIR, else the installed
   /// `<prefix>/share/cruddur/db` next to the binary, else the source tree's db/.

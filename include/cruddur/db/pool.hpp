@@ -28,7 +28,8 @@ enum class DiscardReason {
 inline constexpr std::size_t kDiscardReasons = 6;
 std::string_view to_string(DiscardReason reason);
 
-/// Pool knobs. `from_config` reads DB_POOL_SIZE, DB_ACQUIRE_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS.
+/// Pool knobs. `from_config` reads DB_POOL_SIZE, DB_ACQUIRE_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS,
+/// DB_PREPARED.
 struct PoolOptions {
   std::string url;  ///< any libpq URL; `application_name` in it wins over `cruddur`
   unsigned size = 4;
@@ -41,8 +42,13 @@ struct PoolOptions {
   /// At most 1 s, so that requests succeed again within about a second of the database's return.
   std::chrono::milliseconds reconnect_backoff_max{1000};
   unsigned pipeline_depth = 16;  ///< requests in flight on one connection
+  /// false (`DB_PREPARED=off`, for transaction poolers): nothing lives in the session — each
+  /// statement is sent unnamed with its parameters, and `TimeZone=UTC` and `statement_timeout` are
+  /// set for its own implicit transaction by a `set_config(…, true)` in the same pipeline (no
+  /// extra round trip) instead of as startup options, which PgBouncer refuses.
+  bool prepared = true;
 
-  /// Options for `url` with the pool knobs of `config` (size 0 = 2 × cores).
+  /// Options for `url` with the pool knobs of `config` (size 0 = 2 × cores, DB_PREPARED).
   static PoolOptions from_config(const core::Config& config, std::string url);
 };
 
@@ -63,9 +69,10 @@ struct PoolStats {
 class PoolScheduler;
 
 /// Fixed-size pool of non-blocking libpq connections driven by an Asio executor: no thread ever
-/// waits on the database. Every catalog statement is prepared once per connection; connections run
-/// in pipeline mode so concurrent requests share round trips. Sessions use `TimeZone=UTC`,
-/// `statement_timeout` and application_name `cruddur` (unless the URL names one).
+/// waits on the database. Every catalog statement is prepared once per connection (unless
+/// `prepared` is off); connections run in pipeline mode so concurrent requests share round trips.
+/// Statements run with `TimeZone=UTC`, `statement_timeout` and application_name `cruddur` (unless
+/// the URL names one): session settings, or per statement when `prepared` is off.
 ///
 /// Failures: PoolTimeout when no connection is free within `acquire_timeout`; ConnectionError at
 /// once while the server is unreachable (the pool keeps reconnecting with capped backoff);

@@ -12,7 +12,7 @@ namespace cruddur::http {
 class Metrics;
 class Router;
 
-/// Origins allowed to call `/api/*` from a browser (FRONTEND_URL, BACKEND_URL).
+/// Origins allowed to call `/api/*` from a browser (FRONTEND_URL, BACKEND_URL); `*` allows any.
 struct CorsPolicy {
   std::vector<std::string> allowed_origins;
 };

@@ -26,7 +26,12 @@ struct ServerOptions {
   std::uint16_t port = 4567;              ///< 0 picks a free port (tests)
   std::size_t body_limit = 16 * 1024;     ///< larger bodies get 413
   std::size_t header_limit = 8 * 1024;    ///< larger request heads get 431
-  std::chrono::seconds read_timeout{15};  ///< idle keep-alive or slow request → connection closed
+  std::chrono::seconds read_timeout{15};  ///< a request (or its answer) this slow → closed
+  /// How long a kept-alive connection may wait for its next request (`HTTP_IDLE_TIMEOUT_S`; a new
+  /// connection's first request must come within read_timeout):
+  /// longer than a load balancer's own idle timeout (60 s on an ALB), so that the balancer is the
+  /// one that closes and never sends a request on a connection the server is closing.
+  std::chrono::seconds idle_timeout{75};
 };
 
 /// HTTP/1.1 server: one coroutine per connection on the io_context's threads, a fresh parser per
@@ -43,7 +48,11 @@ class Server {
 
   /// Binds and listens. Throws cruddur::Error("listen_failed") naming the address and the cause.
   void start();
-  /// Stops accepting; each open connection finishes the request in progress and closes.
+  /// Stops accepting; every answer from now on carries `Connection: close` and ends its
+  /// connection; a connection idle in keep-alive is closed if no request comes within a second.
+  void drain();
+  /// Stops accepting; each open connection finishes the request in progress and closes; idle ones
+  /// close now.
   void stop();
   /// Connections currently open (in a request or idle in keep-alive).
   [[nodiscard]] std::size_t open_connections() const;

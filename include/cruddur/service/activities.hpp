@@ -10,10 +10,12 @@
 
 namespace cruddur::db {
 class Pool;
-}
+class ReadRouter;
+}  // namespace cruddur::db
 
 namespace cruddur::service {
 
+class Changes;
 class FeedCache;
 class UserProvisioner;
 
@@ -29,6 +31,7 @@ struct Caller {
 struct PageRequest {
   std::optional<std::string> limit;   ///< 1..100, default 20
   std::optional<std::string> before;  ///< opaque cursor from a previous page's `next`
+  std::optional<Caller> caller;       ///< signed in: the page reads the caller's own writes
 };
 
 /// One page of a feed: the JSON array built by Postgres, and the cursor of the next page when
@@ -42,16 +45,17 @@ struct FeedPage {
 };
 
 /// Activities (cruds): feeds, search, show, create, reply. Every method throws ValidationError
-/// (422 codes), NotFound, cruddur::Error("invalid_json"/"forbidden"), or the pool's DbError;
-/// writes also cache::CacheError("cache_invalidation_failed") when the write is committed but the
-/// feed cache could not be cleared. The first home page, profiles and show pages are read through
-/// `feeds`. Thread-safe; `pool` and `feeds` must outlive it.
+/// (422 codes), NotFound, cruddur::Error("invalid_json"/"forbidden"), or the pool's DbError. A
+/// committed write is never answered with an error for the cache: `changes` takes it from there.
+/// Reads tolerate lag and go through `reads` (replicas when allowed; a signed-in caller's reads
+/// see the caller's own writes); the first home page, profiles and show pages through `feeds`.
+/// Writes go to `pool` (the primary). Thread-safe; the referenced objects must outlive it.
 class Activities {
  public:
   /// Resolves every statement it uses; throws db::CatalogError when one is missing. Writes of a
   /// caller without a users row make it with `provisioner` (when given) and are retried once.
-  Activities(db::Pool& pool, const db::Catalog& catalog, FeedCache& feeds,
-             UserProvisioner* provisioner = nullptr);
+  Activities(db::Pool& pool, db::ReadRouter& reads, const db::Catalog& catalog, FeedCache& feeds,
+             Changes& changes, UserProvisioner* provisioner = nullptr);
 
   /// Newest first, expired hidden, keyset-paginated. The first page at the default limit comes
   /// from the feed cache.
@@ -61,7 +65,9 @@ class Activities {
   /// `{activity, replies}`; replies oldest first (cached; shared with the cache).
   asio::awaitable<std::shared_ptr<const std::string>> show(const std::string& handle,
                                                            const std::string& activity_uuid);
-  asio::awaitable<std::string> search(const std::optional<std::string>& term);
+  /// `caller`, when signed in, reads its own writes.
+  asio::awaitable<std::string> search(const std::optional<std::string>& term,
+                                      const std::optional<Caller>& caller = std::nullopt);
   /// Replies by others to the caller's activities.
   asio::awaitable<std::string> notifications(const Caller& caller);
   /// Body `{message, ttl}`; returns the created activity.
@@ -72,8 +78,10 @@ class Activities {
 
  private:
   db::Pool& pool_;
+  db::ReadRouter& reads_;
   FeedCache& feeds_;
   UserProvisioner* provisioner_;
+  Changes& changes_;
   db::StatementId home_, profile_, show_, search_, notifications_, create_, reply_;
 };
 

@@ -11,29 +11,21 @@
 
 namespace cruddur::cache {
 class CacheAside;
-}
+class InvalidationRetry;
+}  // namespace cruddur::cache
 
 namespace cruddur::service {
 
-/// What a reply changed (activities/reply returns it): the handles and activities whose cached
-/// responses show it.
-struct ReplyChange {
-  std::string author;         ///< handle of the reply's author
-  std::string parent_uuid;    ///< the activity replied to (its replies_count went up)
-  std::string parent_author;  ///< its author's handle
-  /// When the parent is itself a reply: the activity whose show page lists the parent.
-  std::optional<std::string> grandparent_uuid;
-  std::optional<std::string> grandparent_author;
-};
+struct Change;
 
 /// The cached read responses and what each write invalidates (docs/cache.md); the keys are made
 /// here only. Reads go through cache-aside with single-flight and `ttl`; the value is whatever the
 /// loader returned (the JSON Postgres built; for home, with its cursor), stored and returned
-/// untouched. Handles are used exactly as given: the SQL
-/// matches them case-sensitively, so the one spelling that finds a user is the one writes use.
-/// Invalidations run after the write has committed and before it is acknowledged; they throw
-/// cache::CacheError("cache_invalidation_failed") when a shared cache could not be cleared.
-/// Thread-safe; `feeds` must outlive it.
+/// untouched. Handles are used exactly as given: the SQL matches them case-sensitively, so the one
+/// spelling that finds a user is the one writes use.
+/// Invalidation never fails: the in-process part is immediate; a shared cache that could not be
+/// cleared within its budget is retried in the background (`retry`) until the TTL.
+/// Thread-safe; `feeds` and `retry` must outlive it.
 class FeedCache {
  public:
   /// Produces the value on a miss; its exceptions reach the caller, and nothing is cached.
@@ -43,8 +35,18 @@ class FeedCache {
 
   /// When the cache under `feeds` stores nothing (`CACHE_URL=none://`) the feed cache is off:
   /// every read runs its loader — no cached value and no sharing of concurrent loads — and
-  /// invalidations do nothing.
-  FeedCache(cache::CacheAside& feeds, std::chrono::seconds ttl);
+  /// invalidations do nothing. Shared deletes that fail go to `retry` (may be null).
+  FeedCache(cache::CacheAside& feeds, cache::InvalidationRetry* retry, std::chrono::seconds ttl);
+
+  /// The keys, also what the reads behind them depend on (db::ReadRouter).
+  static std::string home_key();
+  static std::string profile_key(const std::string& handle);
+  static std::string show_key(const std::string& handle, const std::string& uuid);
+  /// The cached responses `change` makes stale:
+  /// create by h: home, profile h; reply by h to p of ph (p itself a reply to g of gh): home,
+  /// show ph/p, profiles h and ph, show gh/g; profile update of h: profile h, home. Show pages
+  /// quoting an old display name stay until their TTL.
+  static std::vector<std::string> keys(const Change& change);
 
   /// The first page (default limit, no cursor) of the home feed, the same for every caller.
   asio::awaitable<Text> home(Loader load);
@@ -53,21 +55,21 @@ class FeedCache {
   /// `/api/activities/@<handle>/status/<uuid>` (the SQL matches both, so the key holds both).
   asio::awaitable<Text> show(const std::string& handle, const std::string& uuid, Loader load);
 
-  /// A new activity by `author`: home and the author's profile.
-  asio::awaitable<void> created(const std::string& author);
-  /// A reply: home, the parent's show page (and the grandparent's), the profiles of the reply's
-  /// author and of the parent's author.
-  asio::awaitable<void> replied(const ReplyChange& change);
-  /// A profile update of `handle`: that profile and home. Show pages quoting the old display name
-  /// stay until their TTL.
-  asio::awaitable<void> profile_updated(const std::string& handle);
+  /// Invalidates `keys`: in this process at once, then in a shared cache within its budget (or
+  /// later, by the retry). Never throws CacheError.
+  asio::awaitable<void> invalidate(std::vector<std::string> keys);
+  /// The in-process part of invalidate(), done before it returns (for a notification heard: the
+  /// next read here cannot be served the old value, whatever runs first).
+  void forget(const std::vector<std::string>& keys);
+  /// Invalidates everything this process holds (invalidations may have been missed).
+  void invalidate_all();
 
  private:
   // The one place that tells a cache on from off.
   asio::awaitable<Text> read(std::string key, Loader load);
-  asio::awaitable<void> clear(std::vector<std::string> keys);
 
   cache::CacheAside* feeds_;  ///< null when the cache is off
+  cache::InvalidationRetry* retry_;
   std::chrono::seconds ttl_;
 };
 

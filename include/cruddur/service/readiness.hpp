@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+
 #include "cruddur/core/asio.hpp"
 #include "cruddur/db/catalog.hpp"
 
@@ -17,12 +19,16 @@ class Readiness {
   Readiness(db::Pool& pool, const db::Catalog& catalog);
 
   /// Returns once the database answered `ops/ready`; throws the pool's DbError when it did not
-  /// (ConnectionError, PoolTimeout, QueryCanceled …: 503/504 at the HTTP layer).
+  /// (ConnectionError, PoolTimeout, QueryCanceled …: 503/504 at the HTTP layer), and
+  /// cruddur::Error("draining") (503) once drain() was called.
   asio::awaitable<void> check();
+  /// From now on this instance is not ready (it is shutting down), whatever the database says.
+  void drain() { draining_ = true; }
 
  private:
   db::Pool& pool_;
   db::StatementId ready_;
+  std::atomic<bool> draining_{false};
 };
 
 }  // namespace cruddur::service

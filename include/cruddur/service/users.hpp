@@ -9,18 +9,19 @@
 
 namespace cruddur::db {
 class Pool;
-}
+class ReadRouter;
+}  // namespace cruddur::db
 
 namespace cruddur::service {
 
 /// Users: the short profile and profile updates. Same error contract as Activities; a profile
-/// update clears the cached responses that show the profile (FeedCache). `pool` and `feeds` must
-/// outlive it.
+/// update's change goes to `changes` (the cached responses that show the profile are cleared);
+/// the short profile is read through `reads`. The referenced objects must outlive it.
 class Users {
  public:
   /// A profile update of a caller without a users row makes it with `provisioner` (when given)
   /// and is retried once.
-  Users(db::Pool& pool, const db::Catalog& catalog, FeedCache& feeds,
+  Users(db::Pool& pool, db::ReadRouter& reads, const db::Catalog& catalog, Changes& changes,
         UserProvisioner* provisioner = nullptr);
 
   /// `{uuid, handle, display_name}`; NotFound for an unknown handle.
@@ -30,7 +31,8 @@ class Users {
 
  private:
   db::Pool& pool_;
-  FeedCache& feeds_;
+  db::ReadRouter& reads_;
+  Changes& changes_;
   UserProvisioner* provisioner_;
   db::StatementId short_, update_profile_;
 };

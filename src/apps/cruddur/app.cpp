@@ -17,13 +17,16 @@
 #include "cruddur/aws/dynamodb.hpp"
 #include "cruddur/cache/cache_aside.hpp"
 #include "cruddur/cache/factory.hpp"
+#include "cruddur/cache/invalidation_retry.hpp"
 #include "cruddur/cache/safe_cache.hpp"
 #include "cruddur/core/asio.hpp"
 #include "cruddur/core/log.hpp"
 #include "cruddur/core/report_escaped.hpp"
 #include "cruddur/db/catalog.hpp"
 #include "cruddur/db/conninfo.hpp"
+#include "cruddur/db/listener.hpp"
 #include "cruddur/db/pool.hpp"
+#include "cruddur/db/read_router.hpp"
 #include "cruddur/http/admin_routes.hpp"
 #include "cruddur/http/api_routes.hpp"
 #include "cruddur/http/message_routes.hpp"
@@ -34,6 +37,8 @@
 #include "cruddur/http/server.hpp"
 #include "cruddur/service/activities.hpp"
 #include "cruddur/service/authenticator.hpp"
+#include "cruddur/service/change.hpp"
+#include "cruddur/service/changes.hpp"
 #include "cruddur/service/feed_cache.hpp"
 #include "cruddur/service/message_store.hpp"
 #include "cruddur/service/messages.hpp"
@@ -41,6 +46,7 @@
 #include "cruddur/service/readiness.hpp"
 #include "cruddur/service/user_provisioner.hpp"
 #include "cruddur/service/users.hpp"
+#include "scale_metrics.hpp"
 #include "state_metrics.hpp"
 
 namespace cruddur::app {
@@ -65,16 +71,72 @@ std::optional<http::BasicCredentials> admin_credentials(const core::Config& conf
   return std::nullopt;
 }
 
-// After stop(): lets requests in flight finish (bounded), then closes the cache's connections and
-// the pool so the io_context runs out of work.
+// How long start-up waits for the changes channel before it serves anyway (its trouble is logged).
+constexpr std::chrono::seconds kHearingAtStart{5};
+
+// The background parts of scaling out, closed together at shutdown.
+struct ScaleOut {
+  db::ReadRouter& reads;
+  cache::InvalidationRetry& retry;
+  service::Changes& changes;
+  db::Listener& listener;
+
+  void close() {
+    listener.close();
+    changes.close();
+    retry.close();
+    reads.close();
+  }
+};
+
+// Runs the io_context on this thread until the changes channel is confirmed, its probe failed, or
+// kHearingAtStart passed: so that normally nothing is cached here before this server hears the
+// other servers' writes.
+void await_changes_channel(asio::io_context& io, const service::Changes& changes) {
+  auto deadline = std::chrono::steady_clock::now() + kHearingAtStart;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto stats = changes.stats();
+    if (stats.hearing || stats.probe_failures > 0) return;
+    io.run_one_for(std::chrono::milliseconds(10));
+  }
+}
+
+http::ServerOptions server_options(const core::Config& config) {
+  http::ServerOptions options;
+  options.host = config.host;
+  options.port = config.port;
+  options.idle_timeout = config.http_idle_timeout;
+  return options;
+}
+
+db::ReadRouterOptions read_options(const core::Config& config) {
+  db::ReadRouterOptions options;
+  if (config.read_connection_url)
+    options.replica_urls = db::split_urls(*config.read_connection_url);
+  options.max_lag = config.read_max_lag;
+  return options;
+}
+
+// After SIGTERM (/api/ready already 503): serves on for `grace` so that the balancer stops sending
+// here, then stops accepting and lets requests in flight finish (bounded), every answer ending its
+// connection; then closes the cache's connections and the pool so the io_context runs out of work.
 asio::awaitable<void> drain(http::Server& server, cache::Cache& cache, db::Pool& pool,
-                            aws::AwsClient& aws_client) {
+                            aws::AwsClient& aws_client, ScaleOut scale_out,
+                            std::chrono::seconds grace) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
+  if (grace.count() > 0) {
+    timer.expires_after(grace);
+    co_await timer.async_wait(asio::use_awaitable);
+    spdlog::info("drain grace of {} s over: no new connections", grace.count());
+  }
+  server.drain();
   auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
   while (server.open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
     timer.expires_after(std::chrono::milliseconds(20));
     co_await timer.async_wait(asio::use_awaitable);
   }
+  server.stop();
+  scale_out.close();
   cache.close();
   aws_client.close();
   pool.close();
@@ -102,9 +164,17 @@ int serve(const core::Config& config, bool prod) {
   auto catalog = db::Catalog::load({config.db_dir / "sql"});
   auto verifier = aws::make_access_token_verifier(config, prod, config.dev_key_dir);
   db::Pool pool(io.get_executor(), catalog, db::PoolOptions::from_config(config, url));
+  db::ReadRouter reads(io.get_executor(), catalog, pool, db::PoolOptions::from_config(config, url),
+                       read_options(config));
   cache::SafeCache cache(cache::make_cache(io.get_executor(), cache::cache_settings(config)));
   cache::CacheAside cache_aside(cache);
-  service::FeedCache feeds(cache_aside, config.cache_ttl);
+  cache::InvalidationRetry retry(io.get_executor(), cache, config.cache_ttl);
+  service::FeedCache feeds(cache_aside, &retry, config.cache_ttl);
+  service::Changes changes(io.get_executor(), feeds, reads, pool, catalog);
+  db::Listener listener(io.get_executor(),
+                        {config.listen_connection_url.value_or(url), service::kChangesChannel},
+                        {[&changes](std::string payload) { changes.heard(std::move(payload)); },
+                         [&changes] { changes.listening(); }, [&changes] { changes.lost(); }});
   auto aws_options = aws::AwsClientOptions::from_config(config, core::process_env());
   aws_options.attempt_timeout = kAwsAttemptTimeout;
   aws_options.budget = kAwsBudget;
@@ -114,8 +184,8 @@ int serve(const core::Config& config, bool prod) {
   service::UserProvisioner provisioner(pool, catalog, cognito);
   service::MessageStore message_store(dynamo, config.ddb_message_table);
   service::Messages messages(pool, catalog, message_store, &provisioner);
-  service::Activities activities(pool, catalog, feeds, &provisioner);
-  service::Users users(pool, catalog, feeds, &provisioner);
+  service::Activities activities(pool, reads, catalog, feeds, changes, &provisioner);
+  service::Users users(pool, reads, catalog, changes, &provisioner);
   service::Authenticator authenticator(verifier);
   service::MetricsStore metrics_store(pool, catalog);
 
@@ -134,12 +204,16 @@ int serve(const core::Config& config, bool prod) {
   }
   http::Pipeline pipeline(router, std::move(cors), metrics);
   http::Server server(
-      io, {config.host, config.port},
+      io, server_options(config),
       [&pipeline](http::HttpRequest request) { return pipeline.handle(std::move(request)); },
       [&pipeline](const http::HttpRequest& request, http::HttpResponse& refusal) {
         pipeline.complete_refusal(request, refusal);
       });
   add_state_metrics(metrics, pool, cache, server, aws_client);
+  add_scale_metrics(metrics, reads, listener, changes, retry);
+  reads.start();
+  listener.start();
+  await_changes_channel(io, changes);
   server.start();
   spdlog::info("listening on http://{}:{} with {} thread(s); database {}{}; cache {}", config.host,
                server.port(), threads, db::ConnInfo(url).display(), prod ? " (production)" : "",
@@ -151,11 +225,15 @@ int serve(const core::Config& config, bool prod) {
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
-    spdlog::info("signal {}: no new connections, finishing requests in flight (again: exit now)",
-                 signal);
-    server.stop();
+    readiness.drain();
+    spdlog::info(
+        "signal {}: draining: /api/ready answers 503, serving {} s more, then no new connections "
+        "and requests in flight finished (again: exit now)",
+        signal, config.drain_grace.count());
     signals.async_wait(exit_now);
-    asio::co_spawn(io, drain(server, cache, pool, aws_client),
+    asio::co_spawn(io,
+                   drain(server, cache, pool, aws_client, {reads, retry, changes, listener},
+                         config.drain_grace),
                    [&signals](const std::exception_ptr& escaped) {
                      core::ReportEscaped{"shutdown drain"}(escaped);
                      signals.cancel();  // so that the io_context can run out of work

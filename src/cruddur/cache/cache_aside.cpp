@@ -57,7 +57,7 @@ asio::awaitable<CacheAside::Value> CacheAside::lead(std::string key, std::chrono
                                                     Loader loader, std::shared_ptr<Flight> flight) {
   // However the load ends, an exception from the cache's set included, the flight leaves the map:
   // a finished flight left there would hand its value to every later caller of the key forever.
-  core::ScopeExit land{[this, &key, &flight] { forget(key, flight); }};
+  core::ScopeExit land{[this, &key, &flight] { leave(key, flight); }};
   auto epoch = epoch_.load();
   Value value;
   std::exception_ptr error;
@@ -77,20 +77,34 @@ asio::awaitable<CacheAside::Value> CacheAside::lead(std::string key, std::chrono
   co_return value;
 }
 
-void CacheAside::forget(const std::string& key, const std::shared_ptr<Flight>& flight) noexcept {
+void CacheAside::leave(const std::string& key, const std::shared_ptr<Flight>& flight) noexcept {
   std::lock_guard lock(mutex_);
   if (auto found = flights_.find(key); found != flights_.end() && found->second == flight) {
     flights_.erase(found);
   }
 }
 
-asio::awaitable<void> CacheAside::invalidate(std::vector<std::string> keys) {
+void CacheAside::forget(const std::vector<std::string>& keys) {
   ++epoch_;
   {
     std::lock_guard lock(mutex_);
     for (const auto& key : keys) flights_.erase(key);
   }
+  cache_.remove_in_process(keys);
+}
+
+asio::awaitable<void> CacheAside::invalidate(std::vector<std::string> keys) {
+  forget(keys);
   co_await cache_.del(std::move(keys));
+}
+
+void CacheAside::invalidate_all() {
+  ++epoch_;
+  {
+    std::lock_guard lock(mutex_);
+    flights_.clear();
+  }
+  cache_.clear_in_process();
 }
 
 void CacheAside::complete(const std::shared_ptr<Flight>& flight, Value value,

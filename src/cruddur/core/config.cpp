@@ -87,6 +87,13 @@ Config load_config(const EnvLookup& env) {
   read_number(env, "PORT", config.port, 1, std::numeric_limits<std::uint16_t>::max());
   read_optional(env, "FRONTEND_URL", config.frontend_url);
   read_optional(env, "BACKEND_URL", config.backend_url);
+  if (auto idle = env("HTTP_IDLE_TIMEOUT_S")) {
+    config.http_idle_timeout =
+        std::chrono::seconds(parse_number("HTTP_IDLE_TIMEOUT_S", *idle, 1, 3600));
+  }
+  if (auto grace = env("DRAIN_GRACE_S")) {
+    config.drain_grace = std::chrono::seconds(parse_number("DRAIN_GRACE_S", *grace, 0, 3600));
+  }
 
   read_optional(env, "AWS_DEFAULT_REGION", config.aws_region);
   read_optional(env, "AWS_COGNITO_USER_POOL_ID", config.cognito_user_pool_id);
@@ -107,6 +114,13 @@ Config load_config(const EnvLookup& env) {
   read_number(env, "DB_POOL_SIZE", config.db_pool_size, 1, 1024);
   read_millis(env, "DB_ACQUIRE_TIMEOUT_MS", config.db_acquire_timeout);
   read_millis(env, "DB_STATEMENT_TIMEOUT_MS", config.db_statement_timeout);
+  read_optional(env, "READ_CONNECTION_URL", config.read_connection_url);
+  read_millis(env, "READ_MAX_LAG_MS", config.read_max_lag);
+  read_optional(env, "LISTEN_CONNECTION_URL", config.listen_connection_url);
+  if (auto prepared = env("DB_PREPARED")) {
+    require_one_of("DB_PREPARED", *prepared, {"on", "off"});
+    config.db_prepared = *prepared == "on";
+  }
 
   config.db_dir = default_db_dir(env);
   if (auto dir = env("CRUDDUR_DEV_KEY_DIR")) {

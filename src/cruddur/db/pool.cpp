@@ -34,6 +34,7 @@ PoolOptions PoolOptions::from_config(const core::Config& config, std::string url
                                           : std::max(1U, 2 * std::thread::hardware_concurrency());
   options.acquire_timeout = config.db_acquire_timeout;
   options.statement_timeout = config.db_statement_timeout;
+  options.prepared = config.db_prepared;
   return options;
 }
 

@@ -188,7 +188,7 @@ void PoolConnection::on_connected() {
   backend_pid_ = PQbackendPID(conn_.get());
   if (PQenterPipelineMode(conn_.get()) != 1) return fail(connection_error(conn_.get()));
   const auto& statements = catalog_.statements();
-  for (std::size_t i = 0; i < statements.size(); ++i) {
+  for (std::size_t i = 0; settings_.prepared && i < statements.size(); ++i) {
     const auto& statement = statements[i];
     if (PQsendPrepare(conn_.get(), statement_name(i).c_str(), statement.sql.c_str(),
                       static_cast<int>(statement.parameters.size()), nullptr)
@@ -212,8 +212,13 @@ void PoolConnection::send(std::unique_ptr<Request> request) {
     std::vector<const char*> values;
     values.reserve(request->params.size());
     for (const auto& param : request->params) values.push_back(param ? param->c_str() : nullptr);
-    sent = PQsendQueryPrepared(conn_.get(), statement_name(request->statement).c_str(),
-                               static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0);
+    if (settings_.prepared) {
+      sent =
+          PQsendQueryPrepared(conn_.get(), statement_name(request->statement).c_str(),
+                              static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0);
+    } else {
+      sent = send_unnamed(*request, values);
+    }
   } else {
     sent =
         PQsendQueryParams(conn_.get(), request->command, 0, nullptr, nullptr, nullptr, nullptr, 0);
@@ -225,6 +230,23 @@ void PoolConnection::send(std::unique_ptr<Request> request) {
   in_flight_.push_back(std::move(request));
   arm_answer_timer();
   flush();
+}
+
+// The unprepared mode: the prelude, then the statement with its parameters (unnamed: parsed each
+// time), before one sync, so both run in one implicit transaction and the prelude's
+// set_config(…, true) settings hold for the statement and vanish with it.
+int PoolConnection::send_unnamed(Request& request, const std::vector<const char*>& values) {
+  if (!settings_.prelude.empty()) {
+    if (PQsendQueryParams(conn_.get(), settings_.prelude.c_str(), 0, nullptr, nullptr, nullptr,
+                          nullptr, 0)
+        != 1) {
+      return 0;
+    }
+    request.prelude_results = 1;
+  }
+  const auto& sql = catalog_.statements().at(request.statement).sql;
+  return PQsendQueryParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
+                           values.data(), nullptr, nullptr, 0);
 }
 
 void PoolConnection::arm_answer_timer() {
@@ -326,7 +348,11 @@ void PoolConnection::process() {
       continue;
     }
     bool failed = status == PGRES_FATAL_ERROR || status == PGRES_PIPELINE_ABORTED;
-    if (front.kind != Request::Kind::setup) {
+    if (front.prelude_results > 0) {
+      // The prelude's own result; kept only when it failed (the statement is then aborted).
+      --front.prelude_results;
+      if (failed && !front.result) front.result = std::move(result);
+    } else if (front.kind != Request::Kind::setup) {
       if (!front.result) front.result = std::move(result);
     } else if (failed && !front.result) {
       front.failed_at = front.results;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cruddur/core/asio.hpp"
 #include "cruddur/db/catalog.hpp"
@@ -29,7 +30,7 @@ using Strand = asio::strand<asio::any_io_executor>;
 ///   any → closed                    a failure (error() says why) or the scheduler's close()
 enum class ConnectionState {
   connecting,  ///< PQconnectPoll in progress (TCP, TLS, authentication)
-  preparing,   ///< every catalog statement being prepared, in one round trip
+  preparing,   ///< every catalog statement being prepared (nothing when unprepared), one round trip
   idle,        ///< ready, nothing in flight: takes pipelined requests and leases
   busy,        ///< ready with requests in flight: takes more up to the pipeline depth
   leased,      ///< exclusive to one Transaction: only its requests are sent
@@ -42,8 +43,12 @@ std::string_view to_string(ConnectionState state);
 /// Settings shared by every connection of one pool.
 struct ConnectSettings {
   std::string url;
-  std::string options;  ///< the libpq `options` value (`-c TimeZone=UTC …`)
+  std::string options;  ///< the libpq `options` value (`-c TimeZone=UTC …`; may be empty)
   std::chrono::milliseconds connect_timeout{10000};
+  /// false: statements are sent unnamed (nothing is prepared), each after `prelude`.
+  bool prepared = true;
+  /// Sent before every statement in its implicit transaction when not `prepared` (may be empty).
+  std::string prelude;
 };
 
 /// One connection (see ConnectionState). The listener is called on the strand after every state
@@ -97,6 +102,7 @@ class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
   void flush();
   void on_writable();
   void process();
+  int send_unnamed(Request& request, const std::vector<const char*>& values);
   void arm_answer_timer();
   void answer_overdue();
   void finish(std::unique_ptr<Request> request);

@@ -36,7 +36,7 @@ class Completion {
 
 struct Request {
   enum class Kind {
-    statement,  ///< a catalog statement (prepared)
+    statement,  ///< a catalog statement (prepared, or unnamed after a prelude)
     command,    ///< a fixed command without parameters (BEGIN, COMMIT, the liveness check)
     lease,      ///< waits in the queue for an exclusive connection
     setup,      ///< internal: PQsendPrepare of the whole catalog
@@ -54,7 +54,10 @@ struct Request {
   /// Unset (epoch) for everything else.
   Clock::time_point answer_by;
 
-  PgResultPtr result;         ///< the first result of the statement
+  /// Results of statements sent before this one in the same implicit transaction (the unprepared
+  /// mode's settings), still to be skipped.
+  std::size_t prelude_results = 0;
+  PgResultPtr result;         ///< the first result of the statement (or of a failed prelude)
   std::size_t results = 0;    ///< results seen (setup: one per prepared statement)
   std::size_t failed_at = 0;  ///< setup: index of the first statement that failed to prepare
 };

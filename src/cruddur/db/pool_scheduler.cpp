@@ -17,10 +17,25 @@ using std::chrono::milliseconds;
 // How long after the statement timeout a queued read is answered (see bound_answer).
 constexpr milliseconds kAnswerGrace{100};
 
-std::string session_options(const std::string& url, milliseconds statement_timeout) {
-  auto existing = ConnInfo(url).get("options");
-  return fmt::format("{}{}-c TimeZone=UTC -c statement_timeout={}", existing,
-                     existing.empty() ? "" : " ", statement_timeout.count());
+// Prepared: the settings are the session's, as startup options. Unprepared (a transaction pooler
+// refuses startup options and gives each transaction any server session): only the URL's own
+// options, and the settings made by a prelude in every statement's implicit transaction.
+ConnectSettings connect_settings(const PoolOptions& options) {
+  ConnectSettings settings;
+  settings.url = options.url;
+  settings.connect_timeout = options.connect_timeout;
+  settings.prepared = options.prepared;
+  auto existing = ConnInfo(options.url).get("options");
+  if (options.prepared) {
+    settings.options = fmt::format("{}{}-c TimeZone=UTC -c statement_timeout={}", existing,
+                                   existing.empty() ? "" : " ", options.statement_timeout.count());
+  } else {
+    settings.options = existing;
+    settings.prelude = fmt::format(
+        "SELECT set_config('TimeZone', 'UTC', true), set_config('statement_timeout', '{}', true)",
+        options.statement_timeout.count());
+  }
+  return settings;
 }
 
 // The error's message on one line (libpq's messages span several), for the log.
@@ -61,8 +76,7 @@ PoolScheduler::PoolScheduler(asio::any_io_executor executor, const Catalog& cata
     : strand_(asio::make_strand(executor)),
       catalog_(catalog),
       options_(std::move(options)),
-      settings_{options_.url, session_options(options_.url, options_.statement_timeout),
-                options_.connect_timeout},
+      settings_(connect_settings(options_)),
       display_(ConnInfo(options_.url).display()),
       slots_(options_.size),
       acquire_timer_(strand_),

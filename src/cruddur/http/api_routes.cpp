@@ -36,25 +36,31 @@ void add_api_routes(Router& router, ApiServices services) {
   auto& users = services.users;
   const auto& auth = services.authenticator;
 
-  // The home feed does not depend on who asks, so its token is not verified.
-  router.add("GET", "/api/activities/home", [&activities](RequestContext& context) -> Response {
-    const auto& request = context.request();
-    // Named, not a braced temporary: g++ 12 destroys temporaries inside co_await twice.
-    service::PageRequest wanted{request.query("limit"), request.query("before")};
-    auto page = co_await activities.home(wanted);
-    auto response = ok_shared(std::move(page.text), page.json);
-    if (page.next) {
-      // Concatenated, not formatted: this runs on every cached hit of the first page.
-      response.headers.emplace_back("Link",
-                                    "</api/activities/home?limit=" + std::to_string(page.limit)
-                                        + "&before=" + *page.next + ">; rel=\"next\"");
-    }
-    co_return response;
-  });
-  router.add("GET", "/api/activities/search", [&activities](RequestContext& context) -> Response {
-    auto term = context.request().query("term");
-    co_return ok(co_await activities.search(term));
-  });
+  // The home feed does not depend on who asks. The first page is cached and its token is not
+  // verified; other pages read the caller's own writes (read replicas), so a token is looked at.
+  router.add(
+      "GET", "/api/activities/home", [&activities, &auth](RequestContext& context) -> Response {
+        const auto& request = context.request();
+        // Named, not a braced temporary: g++ 12 destroys temporaries inside co_await twice.
+        service::PageRequest wanted{request.query("limit"), request.query("before"), std::nullopt};
+        if (wanted.limit || wanted.before)
+          wanted.caller = auth.optional_caller(authorization(context));
+        auto page = co_await activities.home(wanted);
+        auto response = ok_shared(std::move(page.text), page.json);
+        if (page.next) {
+          // Concatenated, not formatted: this runs on every cached hit of the first page.
+          response.headers.emplace_back("Link",
+                                        "</api/activities/home?limit=" + std::to_string(page.limit)
+                                            + "&before=" + *page.next + ">; rel=\"next\"");
+        }
+        co_return response;
+      });
+  router.add("GET", "/api/activities/search",
+             [&activities, &auth](RequestContext& context) -> Response {
+               auto term = context.request().query("term");
+               auto caller = auth.optional_caller(authorization(context));
+               co_return ok(co_await activities.search(term, caller));
+             });
   router.add("GET", "/api/activities/notifications",
              [&activities, &auth](RequestContext& context) -> Response {
                auto caller = auth.required_caller(authorization(context));

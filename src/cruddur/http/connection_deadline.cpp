@@ -33,6 +33,10 @@ void ConnectionDeadline::end_idle_read() {
   if (idle_) cut(SHUT_RD);
 }
 
+void ConnectionDeadline::shorten_idle(Clock::time_point at) {
+  if (idle_ && at.time_since_epoch().count() < deadline_.load()) set(at);
+}
+
 void ConnectionDeadline::stop() {
   std::lock_guard lock(mutex_);
   stopped_ = true;

@@ -35,6 +35,8 @@ class ConnectionDeadline : public std::enable_shared_from_this<ConnectionDeadlin
   void leave_idle() { idle_ = false; }
   /// Ends the wait for a request of an idle connection (server stop): its read sees EOF.
   void end_idle_read();
+  /// An idle connection's wait for its next request ends by `at` at the latest (server drain).
+  void shorten_idle(Clock::time_point at);
   /// True once the watchdog or end_idle_read() has shut the connection down: its read error is
   /// not a malformed request.
   [[nodiscard]] bool was_cut() const { return cut_; }

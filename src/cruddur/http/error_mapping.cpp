@@ -56,18 +56,12 @@ HttpResponse error_response(const std::exception& error) {
     return response;
   }
   if (code == "query_canceled") return coded(504, "db_timeout", "the database took too long");
-  // The write is committed, but a shared cache may still serve the old feeds to other servers:
-  // not acknowledged as a success, and not retried blindly (a repeated POST writes twice).
-  if (code == "cache_invalidation_failed") {
-    return coded(503, code,
-                 "the change was saved, but the feed cache could not be cleared; feeds may show "
-                 "the old data for a short while (do not resend it)");
-  }
   // DynamoDB (direct messages) or Cognito (making a missing user) cannot answer: the message says
   // which; nothing else is affected.
   if (code == "messages_unavailable" || code == "cognito_unavailable") {
     return coded(503, code, typed->what());
   }
+  if (code == "draining") return coded(503, "draining", "this instance is shutting down");
   return coded(500, "internal", "internal error");
 }
 

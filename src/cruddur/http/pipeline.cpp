@@ -120,8 +120,13 @@ void Pipeline::add_cors_headers(const HttpRequest& request, HttpResponse& respon
   auto origin = request.header("Origin");
   response.headers.emplace_back("Vary", "Origin");
   if (origin.empty()) return;
-  bool allowed = std::find(cors_.allowed_origins.begin(), cors_.allowed_origins.end(), origin)
-                 != cors_.allowed_origins.end();
+  // `*` (as the original's task definition set FRONTEND_URL and BACKEND_URL) allows any origin;
+  // the origin is echoed, as Flask-CORS did, so the answer is the same as for a listed one.
+  const auto& allowed_origins = cors_.allowed_origins;
+  bool allowed = std::any_of(allowed_origins.begin(), allowed_origins.end(),
+                             [&origin](const std::string& allowed_origin) {
+                               return allowed_origin == "*" || allowed_origin == origin;
+                             });
   if (!allowed) return;
   response.headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
   response.headers.emplace_back("Access-Control-Expose-Headers", kExposedHeaders);

@@ -48,6 +48,11 @@ void Server::start() {
                  core::ReportEscaped{"http listener"});
 }
 
+void Server::drain() {
+  asio::post(impl_->io, [impl = impl_] { impl->listener.close(); });
+  impl_->sessions->registry.drain();
+}
+
 void Server::stop() {
   asio::post(impl_->io, [impl = impl_] { impl->listener.close(); });
   impl_->sessions->registry.stop();

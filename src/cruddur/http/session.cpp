@@ -32,10 +32,14 @@ asio::awaitable<void> write_wire(tcp::socket& socket, const Wire& wire, beast::e
 // Reads one request into `parser` exactly as Beast 1.74's http::async_read does (read_op over
 // read_some_op: parse what is buffered, read at most 64 KiB more while the parser needs more; at
 // EOF, end_of_stream before any byte of a request, else what put_eof says), without the composed
-// operations' per-read executor work tracking.
+// operations' per-read executor work tracking. Once its first bytes have come, the rest of the
+// request must come within `read_timeout` (moves `deadline`; the wait for the first byte is bounded
+// by the caller's idle deadline).
 asio::awaitable<void> read_request(tcp::socket& socket, beast::flat_buffer& buffer, Parser& parser,
-                                   beast::error_code& ec) {
+                                   beast::error_code& ec, ConnectionDeadline& deadline,
+                                   Clock::duration read_timeout) {
   ec = {};
+  bool started = buffer.size() > 0;
   while (!parser.is_done()) {
     if (buffer.size() > 0) {
       buffer.consume(parser.put(buffer.data(), ec));
@@ -51,6 +55,10 @@ asio::awaitable<void> read_request(tcp::socket& socket, beast::flat_buffer& buff
     auto received =
         co_await socket.async_read_some(buffer.prepare(size), redirect_error(use_awaitable, ec));
     buffer.commit(received);
+    if (!started && received > 0) {
+      started = true;
+      deadline.set(Clock::now() + read_timeout);
+    }
     if (ec == asio::error::eof) {
       ec = {};
       if (parser.got_some()) {
@@ -89,21 +97,34 @@ Wire refuse(const SessionContext& context, const Parser& parser, const beast::er
 }
 
 // Answers the connection's requests until it closes, fails, times out or the server stops.
-// Deadlines: read_timeout for reading a request (idle keep-alive included) and again for writing
-// its answer; none while the handler runs (the pool bounds it).
+// Deadlines: idle_timeout for the next request's first byte on a kept-alive connection,
+// read_timeout for a new connection's first request, for reading the rest of a request once its
+// first byte came, and again for writing its answer; none while the
+// handler runs (the pool bounds it). Once the server drains, every answer ends its connection.
 asio::awaitable<void> serve(const SessionContext& context, tcp::socket& socket,
                             ConnectionDeadline& deadline) {
   const auto& options = context.options;
   const auto& stopping = context.registry.stopping();
   beast::flat_buffer buffer;
   beast::error_code ec;
+  bool kept_alive = false;  // a request has been answered on this connection
   while (true) {
     Parser parser;
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
     parser.body_limit(options.body_limit);
-    deadline.set(Clock::now() + options.read_timeout);
+    // Nothing buffered on a kept-alive connection: wait for the next request's first byte as long
+    // as it may idle; read_request then gives the request read_timeout to arrive whole. A new
+    // connection must bring its first request within read_timeout.
+    bool waiting = buffer.size() == 0;
+    deadline.set(Clock::now()
+                 + (waiting && kept_alive ? options.idle_timeout : options.read_timeout));
     if (!deadline.enter_idle(stopping)) break;
-    co_await read_request(socket, buffer, parser, ec);
+    // Draining: a request already on its way is still answered; no other is waited for. (After
+    // enter_idle: either this sees closing, or the registry's drain() sees this idle.)
+    if (waiting && context.registry.closing()) {
+      deadline.shorten_idle(Clock::now() + kClosingIdle);
+    }
+    co_await read_request(socket, buffer, parser, ec, deadline, options.read_timeout);
     deadline.leave_idle();
     // A request read in full is answered even if stop() ended the read a moment later.
     if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted
@@ -121,12 +142,13 @@ asio::awaitable<void> serve(const SessionContext& context, tcp::socket& socket,
     auto converted = head_of(request);
     converted.body = std::move(request.body());  // not copied: the request is done with it
     auto answer = co_await context.handler(std::move(converted));
-    bool keep_alive = request.keep_alive() && !stopping;
+    bool keep_alive = request.keep_alive() && !context.registry.closing();
     auto wire = to_wire(std::move(answer), request.version(), request.method() == bhttp::verb::head,
                         keep_alive);
     deadline.set(Clock::now() + options.read_timeout);
     co_await write_wire(socket, wire, ec);
     if (ec || !keep_alive) break;
+    kept_alive = true;
   }
 }
 

@@ -15,6 +15,13 @@ void SessionRegistry::leave(ConnectionDeadline* connection) {
   serving_.erase(connection);
 }
 
+void SessionRegistry::drain() {
+  std::lock_guard lock(mutex_);
+  closing_ = true;
+  auto by = ConnectionDeadline::Clock::now() + kClosingIdle;
+  for (auto* connection : serving_) connection->shorten_idle(by);
+}
+
 void SessionRegistry::stop() {
   std::lock_guard lock(mutex_);
   stopping_ = true;

@@ -10,7 +10,10 @@
 
 #include "cruddur/core/base64url.hpp"
 #include "cruddur/db/pool.hpp"
+#include "cruddur/db/read_router.hpp"
 #include "cruddur/service/bodies.hpp"
+#include "cruddur/service/change.hpp"
+#include "cruddur/service/changes.hpp"
 #include "cruddur/service/errors.hpp"
 #include "cruddur/service/feed_cache.hpp"
 #include "cruddur/service/user_provisioner.hpp"
@@ -185,31 +188,41 @@ void require_valid(const std::vector<std::string>& errors) {
   if (!errors.empty()) throw ValidationError(errors);
 }
 
-// The loaders of the cached reads. By-value parameters: a loader's frame must not refer to the
-// request that started it (other requests may be waiting on the same load).
-asio::awaitable<std::string> query_home(db::Pool& pool, db::StatementId home, db::Params params) {
-  co_return co_await pool.query_json_array(home, std::move(params));
+// What a read depends on for read-your-writes (db::ReadRouter): its cache key and, for a
+// signed-in caller, the caller's own writes.
+std::vector<std::string> depends_on(std::optional<std::string> key,
+                                    const std::optional<Caller>& caller) {
+  std::vector<std::string> keys;
+  if (key) keys.push_back(std::move(*key));
+  if (caller) keys.push_back(user_key(caller->cognito_user_id));
+  return keys;
 }
 
-asio::awaitable<std::string> load_first_home_page(db::Pool& pool, db::StatementId home) {
+// The loaders of the cached reads. By-value parameters: a loader's frame must not refer to the
+// request that started it (other requests may be waiting on the same load). A cache fill depends
+// on its key, so it never stores a page older than the key's last invalidation.
+asio::awaitable<std::string> load_first_home_page(db::ReadRouter& reads, db::StatementId home) {
   db::Params params{std::to_string(kDefaultLimit), std::nullopt, std::nullopt};
-  auto json = co_await query_home(pool, home, std::move(params));
+  auto depends = depends_on(FeedCache::home_key(), std::nullopt);
+  auto json = co_await reads.query_json_array(std::move(depends), home, std::move(params));
   auto page = make_page(std::move(json), kDefaultLimit);  // named: g++ 12 and temporaries
   co_return to_cached_page(page);
 }
 
-asio::awaitable<std::string> query_profile(db::Pool& pool, db::StatementId profile,
+asio::awaitable<std::string> query_profile(db::ReadRouter& reads, db::StatementId profile,
                                            std::string handle) {
   db::Params params{handle, kListLimit};
-  auto json = co_await pool.query_json_object(profile, std::move(params));
+  auto depends = depends_on(FeedCache::profile_key(handle), std::nullopt);
+  auto json = co_await reads.query_json_object(std::move(depends), profile, std::move(params));
   if (!json) throw NotFound(fmt::format("no user @{}", handle));
   co_return std::move(*json);
 }
 
-asio::awaitable<std::string> query_show(db::Pool& pool, db::StatementId show, std::string handle,
-                                        std::string activity_uuid) {
+asio::awaitable<std::string> query_show(db::ReadRouter& reads, db::StatementId show,
+                                        std::string handle, std::string activity_uuid) {
+  auto depends = depends_on(FeedCache::show_key(handle, activity_uuid), std::nullopt);
   db::Params params{std::move(handle), std::move(activity_uuid)};
-  auto json = co_await pool.query_json_object(show, std::move(params));
+  auto json = co_await reads.query_json_object(std::move(depends), show, std::move(params));
   if (!json) throw NotFound("no such activity");
   co_return std::move(*json);
 }
@@ -231,11 +244,13 @@ bool is_uuid(std::string_view text) {
   return true;
 }
 
-Activities::Activities(db::Pool& pool, const db::Catalog& catalog, FeedCache& feeds,
-                       UserProvisioner* provisioner)
+Activities::Activities(db::Pool& pool, db::ReadRouter& reads, const db::Catalog& catalog,
+                       FeedCache& feeds, Changes& changes, UserProvisioner* provisioner)
     : pool_(pool),
+      reads_(reads),
       feeds_(feeds),
       provisioner_(provisioner),
+      changes_(changes),
       home_(catalog.id("activities/home")),
       profile_(catalog.id("activities/profile")),
       show_(catalog.id("activities/show")),
@@ -250,20 +265,21 @@ asio::awaitable<FeedPage> Activities::home(const PageRequest& page) {
   if (errors.empty() && limit == kDefaultLimit && !page.before) {
     // The same for every caller (the feed is not personalised), so one cached copy serves all;
     // it holds the Link cursor computed when it was loaded.
-    FeedCache::Loader load = [this] { return load_first_home_page(pool_, home_); };
+    FeedCache::Loader load = [this] { return load_first_home_page(reads_, home_); };
     auto value = co_await feeds_.home(std::move(load));
     co_return from_cached_page(std::move(value), limit);
   }
   auto params = cursor_params(page.before, errors);
   require_valid(errors);
   params.insert(params.begin(), std::to_string(limit));
-  auto json = co_await query_home(pool_, home_, std::move(params));
+  auto depends = depends_on(std::nullopt, page.caller);
+  auto json = co_await reads_.query_json_array(std::move(depends), home_, std::move(params));
   co_return make_page(std::move(json), limit);
 }
 
 asio::awaitable<std::shared_ptr<const std::string>> Activities::profile(const std::string& handle) {
   if (is_blank(handle)) throw ValidationError({"user_handle_blank"});
-  FeedCache::Loader load = [this, handle] { return query_profile(pool_, profile_, handle); };
+  FeedCache::Loader load = [this, handle] { return query_profile(reads_, profile_, handle); };
   co_return co_await feeds_.profile(handle, std::move(load));
 }
 
@@ -271,20 +287,24 @@ asio::awaitable<std::shared_ptr<const std::string>> Activities::show(
     const std::string& handle, const std::string& activity_uuid) {
   if (!is_uuid(activity_uuid)) throw NotFound("no such activity");
   FeedCache::Loader load = [this, handle, activity_uuid] {
-    return query_show(pool_, show_, handle, activity_uuid);
+    return query_show(reads_, show_, handle, activity_uuid);
   };
   co_return co_await feeds_.show(handle, activity_uuid, std::move(load));
 }
 
-asio::awaitable<std::string> Activities::search(const std::optional<std::string>& term) {
+asio::awaitable<std::string> Activities::search(const std::optional<std::string>& term,
+                                                const std::optional<Caller>& caller) {
   if (is_blank(term)) throw ValidationError({"search_term_blank"});
   db::Params params{like_pattern(*term), kListLimit};
-  co_return co_await pool_.query_json_array(search_, std::move(params));
+  auto depends = depends_on(std::nullopt, caller);
+  co_return co_await reads_.query_json_array(std::move(depends), search_, std::move(params));
 }
 
 asio::awaitable<std::string> Activities::notifications(const Caller& caller) {
   db::Params params{caller.cognito_user_id, kListLimit};
-  co_return co_await pool_.query_json_array(notifications_, std::move(params));
+  std::optional<Caller> signed_in = caller;
+  auto depends = depends_on(std::nullopt, signed_in);
+  co_return co_await reads_.query_json_array(std::move(depends), notifications_, std::move(params));
 }
 
 asio::awaitable<std::string> Activities::create(const Caller& caller, std::string_view body) {
@@ -298,9 +318,8 @@ asio::awaitable<std::string> Activities::create(const Caller& caller, std::strin
     row = only_row(std::move(rows));
   }
   if (!row) throw Error("forbidden", "this account has no Cruddur user yet");
-  // Columns: activity, handle. Committed: clear the cached feeds before acknowledging.
-  auto author = row->at(1).value();
-  co_await feeds_.created(author);
+  // Columns: activity, change. Committed: what it changed is taken care of before the answer.
+  co_await changes_.committed(row->at(1).value());
   co_return std::move(row->at(0).value());
 }
 
@@ -317,14 +336,8 @@ asio::awaitable<std::string> Activities::reply(const Caller& caller,
     row = only_row(std::move(rows));
   }
   if (!row) throw NotFound("no such activity, or it has expired");
-  // Columns: activity, handle, parent_uuid, parent_handle, grandparent_uuid, grandparent_handle.
-  ReplyChange change;
-  change.author = row->at(1).value();
-  change.parent_uuid = row->at(2).value();
-  change.parent_author = row->at(3).value();
-  change.grandparent_uuid = row->at(4);
-  change.grandparent_author = row->at(5);
-  co_await feeds_.replied(change);
+  // Columns: activity, change.
+  co_await changes_.committed(row->at(1).value());
   co_return std::move(row->at(0).value());
 }
 

@@ -6,17 +6,21 @@
 #include <vector>
 
 #include "cruddur/db/pool.hpp"
+#include "cruddur/db/read_router.hpp"
 #include "cruddur/service/bodies.hpp"
+#include "cruddur/service/changes.hpp"
 #include "cruddur/service/errors.hpp"
 #include "cruddur/service/feed_cache.hpp"
 #include "cruddur/service/user_provisioner.hpp"
 #include "json_body.hpp"
 
 namespace cruddur::service {
-Users::Users(db::Pool& pool, const db::Catalog& catalog, FeedCache& feeds,
+
+Users::Users(db::Pool& pool, db::ReadRouter& reads, const db::Catalog& catalog, Changes& changes,
              UserProvisioner* provisioner)
     : pool_(pool),
-      feeds_(feeds),
+      reads_(reads),
+      changes_(changes),
       provisioner_(provisioner),
       short_(catalog.id("users/short")),
       update_profile_(catalog.id("users/update_profile")) {}
@@ -24,7 +28,9 @@ Users::Users(db::Pool& pool, const db::Catalog& catalog, FeedCache& feeds,
 asio::awaitable<std::string> Users::short_profile(const std::string& handle) {
   if (is_blank(handle)) throw ValidationError({"blank_user_handle"});
   db::Params params{handle};
-  auto json = co_await pool_.query_json_object(short_, std::move(params));
+  std::vector<std::string> depends;  // not a braced list: g++ 12 miscompiles those in coroutines
+  depends.push_back(FeedCache::profile_key(handle));
+  auto json = co_await reads_.query_json_object(std::move(depends), short_, std::move(params));
   if (!json) throw NotFound(fmt::format("no user @{}", handle));
   co_return std::move(*json);
 }
@@ -37,10 +43,9 @@ asio::awaitable<std::string> Users::update_profile(const Caller& caller, std::st
     result = co_await pool_.execute_returning(update_profile_, std::move(params));
   }
   if (result.rows.empty()) throw Error("forbidden", "this account has no Cruddur user yet");
-  // Columns: profile, handle. Committed: clear the cached feeds before acknowledging.
+  // Columns: profile, change. Committed: what it changed is taken care of before the answer.
   auto& row = result.rows.front();
-  auto handle = row.at(1).value();
-  co_await feeds_.profile_updated(handle);
+  co_await changes_.committed(row.at(1).value());
   co_return std::move(row.at(0).value());
 }
 

@@ -90,6 +90,14 @@ void MemoryCache::del_now(const std::vector<std::string>& keys) {
   }
 }
 
+void MemoryCache::clear_in_process() {
+  auto& s = *state_;
+  std::lock_guard lock(s.mutex);
+  s.index.clear();
+  s.lru.clear();
+  s.bytes = 0;
+}
+
 std::size_t MemoryCache::entries() const {
   std::lock_guard lock(state_->mutex);
   return state_->lru.size();
