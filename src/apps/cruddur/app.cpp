@@ -72,7 +72,8 @@ int serve(const core::Config& config, bool prod) {
   asio::io_context io(static_cast<int>(threads));
 
   auto catalog = db::Catalog::load({config.db_dir / "sql"});
-  auto verifier = aws::make_access_token_verifier(config, prod, config.dev_key_dir);
+  auto verifier =
+      aws::make_access_token_verifier(config, prod, config.dev_key_dir, io.get_executor());
   db::Pool pool(io.get_executor(), catalog, db::PoolOptions::from_config(config, url));
   cache::SafeCache cache(cache::make_cache(io.get_executor(), cache::cache_settings(config)));
   cache::CacheAside cache_aside(cache);
@@ -112,6 +113,7 @@ int serve(const core::Config& config, bool prod) {
     spdlog::info("signal {}: no new connections, finishing requests in flight (again: exit now)",
                  signal);
     server.stop();
+    verifier.close();
     signals.async_wait(exit_now);
     asio::co_spawn(io, drain(server, cache, pool), [&signals](const std::exception_ptr& escaped) {
       core::ReportEscaped{"shutdown drain"}(escaped);
