@@ -128,6 +128,9 @@ std::map<std::string, std::string> ApiTest::server_env(std::uint16_t port) const
       {"AWS_COGNITO_USER_POOL_ID", cognito.at("pool_id").get<std::string>()},
       {"AWS_COGNITO_USER_POOL_CLIENT_ID", cognito.at("client_id").get<std::string>()},
       {"COGNITO_JWKS_URL", cognito.at("jwks_url").get<std::string>()},
+      // Every AWS call of a test server (Cognito GetUser, DynamoDB) goes to the local moto,
+      // never to AWS.
+      {"AWS_ENDPOINT_URL", required_env("CRUDDUR_TEST_MOTO_URL")},
       {"CRUDDUR_DEV_KEY_DIR", (dir_ / "dev-jwt").string()},
       {"CRUDDUR_DB_DIR", std::string(CRUDDUR_SOURCE_DIR) + "/db"},
       {"CACHE_URL", ""},

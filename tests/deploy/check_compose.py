@@ -23,7 +23,11 @@ def code_variables():
     names |= set(re.findall(r'read_\w+\(env, "([A-Z0-9_]+)"', config))
     names |= set(re.findall(r'env\("([A-Z0-9_]+)"\)', config))
     for source in (root / "src").rglob("*.cpp"):
-        names |= set(re.findall(r'getenv\("([A-Z0-9_]+)"\)', source.read_text()))
+        text = source.read_text()
+        names |= set(re.findall(r'getenv\("([A-Z0-9_]+)"\)', text))
+        # Lookups through a core::EnvLookup (`env("…")`, `env_("…")`) and name tables of them.
+        names |= set(re.findall(r'\benv_?\("([A-Z0-9_]+)"\)', text))
+        names |= set(re.findall(r'\{"(AWS_ENDPOINT_URL_[A-Z0-9_]+)"', text))
     return names
 
 
@@ -37,6 +41,11 @@ check("5432:5432" in db.get("ports", []), "db publishes 5432")
 check(any(str(v).startswith("db:") for v in db.get("volumes", [])), "db keeps data in volume db")
 check("db" in compose.get("volumes", {}), "named volume db declared")
 check(backend.get("build", {}).get("dockerfile") == "deploy/Dockerfile", "backend builds deploy/Dockerfile")
+dynamodb = services.get("dynamodb-local", {})
+check(str(dynamodb.get("image", "")).startswith("amazon/dynamodb-local"), "dynamodb-local runs amazon/dynamodb-local")
+check("8000:8000" in dynamodb.get("ports", []), "dynamodb-local publishes 8000")
+check("dynamodb-local:8000" in backend.get("environment", {}).get("AWS_ENDPOINT_URL_DYNAMODB", ""),
+      "backend reaches dynamodb-local:8000 for DynamoDB")
 check((root / "deploy" / "Dockerfile").is_file(), "deploy/Dockerfile exists")
 
 environment = backend.get("environment", {})
@@ -45,6 +54,10 @@ check("@db:5432/cruddur" in environment.get("CONNECTION_URL", ""), "backend reac
 read = code_variables()
 # Variables only a developer's machine or the image itself uses.
 not_for_compose = {"CRUDDUR_DB_DIR", "NO_COLOR", "PGDATABASE"}
+# Set by the platform itself: ECS (container credentials) and Lambda.
+not_for_compose |= {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                    "AWS_LAMBDA_FUNCTION_NAME"}
 named = set(environment)
 for name in sorted(named - read):
     failures.append(f"compose sets {name}, which the code never reads")

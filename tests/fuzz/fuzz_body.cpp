@@ -1,6 +1,7 @@
 // libFuzzer target: a request body → the service's body parsers (src/cruddur/service/bodies.cpp).
 //
-// The first byte picks the body's route (create, reply, profile update); the rest is the body. A
+// The first byte picks the body's route (create, reply, profile update, new direct message); the
+// rest is the body. A
 // parser may return, throw ValidationError with known codes only, or throw cruddur::Error
 // `invalid_json`; anything else is a finding, and so is a returned value that breaks a rule the
 // database relies on: blank or over-long text, a NUL (libpq would cut the parameter there), invalid
@@ -37,7 +38,12 @@ const std::set<std::string> kCodes = {"message_invalid",
                                       "display_name_blank",
                                       "display_name_exceed_max_chars",
                                       "bio_invalid",
-                                      "bio_exceed_max_chars"};
+                                      "bio_exceed_max_chars",
+                                      "message_group_uuid_blank",
+                                      "message_group_uuid_invalid",
+                                      "user_reciever_handle_blank",
+                                      "handle_invalid",
+                                      "cannot_message_yourself"};
 
 const std::set<std::string> kIntervals = {"30 days",  "7 days",  "3 days", "1 day",
                                           "12 hours", "3 hours", "1 hour"};
@@ -57,7 +63,7 @@ void check_text(const std::string& text, std::size_t max, bool may_be_blank) {
 }
 
 void parse(std::uint8_t route, std::string_view body) {
-  switch (route % 3) {
+  switch (route % 4) {
     case 0: {
       auto activity = service::parse_new_activity(body);
       check_text(activity.message, service::kMaxMessage, false);
@@ -67,6 +73,18 @@ void parse(std::uint8_t route, std::string_view body) {
     case 1:
       check_text(service::parse_reply(body), service::kMaxReply, false);
       break;
+    case 3: {
+      // A message goes to exactly one non-blank conversation or handle, never the caller's.
+      auto message = service::parse_new_message(body, "andrewbrown");
+      check_text(message.message, service::kMaxReply, false);
+      if (message.group_uuid.has_value() == message.handle.has_value()) {
+        finding("a message names both or neither of a conversation and a handle");
+      }
+      if (message.group_uuid) check_text(*message.group_uuid, std::string::npos, false);
+      if (message.handle) check_text(*message.handle, std::string::npos, false);
+      if (message.handle == "andrewbrown") finding("a message to oneself was accepted");
+      break;
+    }
     default: {
       auto update = service::parse_profile_update(body);
       check_text(update.display_name, service::kMaxDisplayName, false);

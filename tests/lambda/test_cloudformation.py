@@ -25,34 +25,42 @@ def client(service):
                         aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
-class PostConfirmationStackTest(unittest.TestCase):
+class DatabaseVpcFunctionStack:
+    """Deploys one of infra/'s Lambda templates to moto: the function in a database's VPC.
+
+    A subclass sets TEMPLATE, NAME (the function's base name) and CIDR ("10.42"), and gives its
+    own parameters in extra_parameters(cls, suffix); the checks below hold for every such stack.
+    """
+
+    TEMPLATE = NAME = CIDR = None
+
+    @classmethod
+    def extra_parameters(cls, suffix):
+        return {}
 
     @classmethod
     def setUpClass(cls):
         suffix = secrets.token_hex(4)
         ec2, s3 = client("ec2"), client("s3")
         cls.cfn, cls.lam, cls.ec2 = client("cloudformation"), client("lambda"), ec2
-        cls.logs = client("logs")
-        vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
-        cls.subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.42.{i}.0/24",
+        vpc = ec2.create_vpc(CidrBlock=f"{cls.CIDR}.0.0/16")["Vpc"]["VpcId"]
+        cls.subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"{cls.CIDR}.{i}.0/24",
                                          AvailabilityZone=f"us-east-1{zone}")["Subnet"]["SubnetId"]
                        for i, zone in ((1, "a"), (2, "b"))]
         cls.db_sg = ec2.create_security_group(GroupName=f"cruddur-db-{suffix}", VpcId=vpc,
                                               Description="RDS")["GroupId"]
-        cls.pool = client("cognito-idp").create_user_pool(PoolName=f"cruddur-{suffix}")[
-            "UserPool"]["Id"]
         bucket = f"cruddur-lambda-{suffix}"
         s3.create_bucket(Bucket=bucket)
-        s3.upload_file(str(ARGS.zip), bucket, "lambda/cruddur-post-confirmation.zip")
-        cls.function_name = f"cruddur-post-confirmation-{suffix}"
+        s3.upload_file(str(ARGS.zip), bucket, f"lambda/{cls.NAME}.zip")
+        cls.function_name = f"{cls.NAME}-{suffix}"
         cls.connection_url = f"postgresql://cruddurroot:{suffix}@db.internal:5432/cruddur"
-        cls.stack = f"cruddur-post-confirmation-{suffix}"
+        cls.stack = f"{cls.NAME}-{suffix}"
         parameters = {"FunctionName": cls.function_name, "CodeS3Bucket": bucket, "VpcId": vpc,
                       "SubnetIds": ",".join(cls.subnets), "DbSecurityGroupId": cls.db_sg,
-                      "UserPoolId": cls.pool, "ConnectionUrl": cls.connection_url}
+                      "ConnectionUrl": cls.connection_url, **cls.extra_parameters(suffix)}
         cls.cfn.create_stack(
             StackName=cls.stack, Capabilities=["CAPABILITY_IAM"],
-            TemplateBody=(ARGS.repo / "infra" / "post-confirmation.yaml").read_text(),
+            TemplateBody=(ARGS.repo / "infra" / cls.TEMPLATE).read_text(),
             Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()])
         cls.cfn.get_waiter("stack_create_complete").wait(
             StackName=cls.stack, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
@@ -67,7 +75,7 @@ class PostConfirmationStackTest(unittest.TestCase):
         config = self.lam.get_function_configuration(FunctionName=self.function_name)
         self.assertEqual(config["FunctionArn"], self.outputs["FunctionArn"])
         self.assertEqual(config["Runtime"], "provided.al2023")
-        self.assertEqual(config["Timeout"], 5)
+        self.assertEqual(config["Handler"], "bootstrap")
         self.assertEqual(config["Environment"]["Variables"]["CONNECTION_URL"], self.connection_url)
         self.assertEqual(sorted(config["VpcConfig"]["SubnetIds"]), sorted(self.subnets))
         self.assertEqual(config["VpcConfig"]["SecurityGroupIds"],
@@ -81,6 +89,21 @@ class PostConfirmationStackTest(unittest.TestCase):
         self.assertEqual(rules, [(5432, 5432, [self.outputs["FunctionSecurityGroupId"]])])
         # The function group's egress (only to the database) is not checked: moto keeps the
         # default allow-all rule where CloudFormation replaces it; cfn-lint checks its shape.
+
+
+class PostConfirmationStackTest(DatabaseVpcFunctionStack, unittest.TestCase):
+    TEMPLATE, NAME, CIDR = "post-confirmation.yaml", "cruddur-post-confirmation", "10.42"
+
+    @classmethod
+    def extra_parameters(cls, suffix):
+        cls.logs = client("logs")
+        cls.pool = client("cognito-idp").create_user_pool(PoolName=f"cruddur-{suffix}")[
+            "UserPool"]["Id"]
+        return {"UserPoolId": cls.pool}
+
+    def test_cognito_waits_five_seconds_so_does_the_function(self):
+        config = self.lam.get_function_configuration(FunctionName=self.function_name)
+        self.assertEqual(config["Timeout"], 5)
 
     def test_cognito_of_this_pool_may_invoke_it(self):
         policy = json.loads(self.lam.get_policy(FunctionName=self.function_name)["Policy"])

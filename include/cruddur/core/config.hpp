@@ -46,6 +46,11 @@ struct Config {
   /// CRUDDUR_DEV_KEY_DIR, else `.cruddur/dev-jwt` beside db_dir.
   std::filesystem::path dev_key_dir;
 
+  /// HTTP Basic credentials of `/admin/*` and `/api/admin/*`; both set or both unset (then the
+  /// admin routes are off).
+  std::optional<std::string> admin_username;
+  std::optional<std::string> admin_password;
+
   std::string log_format = "text";
   std::string log_level = "info";
 

@@ -7,6 +7,7 @@
 
 #include "cruddur/core/env.hpp"
 #include "cruddur/db/connection.hpp"
+#include "cruddur/lambda/lambda_database.hpp"
 #include "cruddur/lambda/runtime_client.hpp"
 
 namespace cruddur::lambda {
@@ -38,11 +39,9 @@ struct PostConfirmationConfig {
 PostConfirmationConfig load_post_confirmation_config(const core::EnvLookup& env);
 
 /// Handles post-confirmation events: inserts the confirmed user with
-/// db/sql/users/create_from_cognito.sql and returns the event unchanged. Keeps one connection for
-/// the warm container's later invocations; a connection found broken is replaced, and a statement
-/// that fails because the reused connection died is retried once on a new one (the insert is
-/// idempotent). Connect and statement time are bounded by the invocation's deadline. Not
-/// thread-safe.
+/// db/sql/users/create_from_cognito.sql and returns the event unchanged, on a LambdaDatabase (one
+/// warm connection, replaced when broken, the idempotent insert retried once on a new one, bounded
+/// by the invocation's deadline). Not thread-safe.
 class PostConfirmationHandler {
  public:
   explicit PostConfirmationHandler(PostConfirmationConfig config);
@@ -54,11 +53,9 @@ class PostConfirmationHandler {
   std::string operator()(const Invocation& invocation);
 
  private:
-  void insert(const CognitoUser& user, std::chrono::system_clock::time_point deadline);
-  std::chrono::milliseconds time_left(std::chrono::system_clock::time_point deadline) const;
+  static void insert(db::Connection& connection, const CognitoUser& user);
 
-  PostConfirmationConfig config_;
-  std::optional<db::Connection> connection_;
+  LambdaDatabase database_;
 };
 
 }  // namespace cruddur::lambda

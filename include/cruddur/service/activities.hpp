@@ -15,10 +15,14 @@ class Pool;
 namespace cruddur::service {
 
 class FeedCache;
+class UserProvisioner;
 
 /// The authenticated caller: the `sub` of a verified access token (= users.cognito_user_id).
 struct Caller {
   std::string cognito_user_id;
+  /// The token itself when Cognito issued it (empty for a development token): lets the server
+  /// ask Cognito about the caller (UserProvisioner). A secret: never logged.
+  std::string cognito_access_token;
 };
 
 /// Raw paging input of a feed, as the query string gave it.
@@ -44,8 +48,10 @@ struct FeedPage {
 /// `feeds`. Thread-safe; `pool` and `feeds` must outlive it.
 class Activities {
  public:
-  /// Resolves every statement it uses; throws db::CatalogError when one is missing.
-  Activities(db::Pool& pool, const db::Catalog& catalog, FeedCache& feeds);
+  /// Resolves every statement it uses; throws db::CatalogError when one is missing. Writes of a
+  /// caller without a users row make it with `provisioner` (when given) and are retried once.
+  Activities(db::Pool& pool, const db::Catalog& catalog, FeedCache& feeds,
+             UserProvisioner* provisioner = nullptr);
 
   /// Newest first, expired hidden, keyset-paginated. The first page at the default limit comes
   /// from the feed cache.
@@ -67,6 +73,7 @@ class Activities {
  private:
   db::Pool& pool_;
   FeedCache& feeds_;
+  UserProvisioner* provisioner_;
   db::StatementId home_, profile_, show_, search_, notifications_, create_, reply_;
 };
 

@@ -27,6 +27,15 @@ struct ProfileUpdate {
   std::optional<std::string> bio;
 };
 
+/// POST /api/messages: `{"message": "…", "handle": "…"}` (a new or the existing conversation
+/// with that user) or `{"message": "…", "message_group_uuid": "…"}` (a conversation the caller
+/// is in). The group wins when both are given.
+struct NewMessage {
+  std::string message;
+  std::optional<std::string> handle;      ///< the recipient's handle
+  std::optional<std::string> group_uuid;  ///< the conversation (not checked to be a UUID)
+};
+
 /// Each throws cruddur::Error `invalid_json` for a body that is not a JSON object (or not valid
 /// UTF-8), and ValidationError with every code that applies for missing or bad fields. What they
 /// return holds no NUL and fits the length rules.
@@ -34,6 +43,11 @@ NewActivity parse_new_activity(std::string_view body);
 /// POST /api/activities/<uuid>/reply: `{"message": "…"}`; the message.
 std::string parse_reply(std::string_view body);
 ProfileUpdate parse_profile_update(std::string_view body);
+/// Codes (all that apply): `message_blank`, `message_exceed_max_chars_1024`,
+/// `message_group_uuid_blank` (neither a handle nor a group), `user_reciever_handle_blank` (sic:
+/// a blank handle and no group), `cannot_message_yourself` (the handle is `caller_handle`),
+/// `<field>_invalid` for a field that is not a string.
+NewMessage parse_new_message(std::string_view body, std::string_view caller_handle);
 
 /// Unicode code points in valid UTF-8 text (what the length rules count).
 std::size_t code_points(std::string_view utf8);

@@ -18,7 +18,10 @@ namespace cruddur::service {
 /// outlive it.
 class Users {
  public:
-  Users(db::Pool& pool, const db::Catalog& catalog, FeedCache& feeds);
+  /// A profile update of a caller without a users row makes it with `provisioner` (when given)
+  /// and is retried once.
+  Users(db::Pool& pool, const db::Catalog& catalog, FeedCache& feeds,
+        UserProvisioner* provisioner = nullptr);
 
   /// `{uuid, handle, display_name}`; NotFound for an unknown handle.
   asio::awaitable<std::string> short_profile(const std::string& handle);
@@ -28,6 +31,7 @@ class Users {
  private:
   db::Pool& pool_;
   FeedCache& feeds_;
+  UserProvisioner* provisioner_;
   db::StatementId short_, update_profile_;
 };
 

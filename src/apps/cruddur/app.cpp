@@ -12,6 +12,9 @@
 
 #include "cruddur/aws/access_token_config.hpp"
 #include "cruddur/aws/access_token_verifier.hpp"
+#include "cruddur/aws/aws_client.hpp"
+#include "cruddur/aws/cognito_idp.hpp"
+#include "cruddur/aws/dynamodb.hpp"
 #include "cruddur/cache/cache_aside.hpp"
 #include "cruddur/cache/factory.hpp"
 #include "cruddur/cache/safe_cache.hpp"
@@ -21,7 +24,9 @@
 #include "cruddur/db/catalog.hpp"
 #include "cruddur/db/conninfo.hpp"
 #include "cruddur/db/pool.hpp"
+#include "cruddur/http/admin_routes.hpp"
 #include "cruddur/http/api_routes.hpp"
+#include "cruddur/http/message_routes.hpp"
 #include "cruddur/http/metrics.hpp"
 #include "cruddur/http/operational_routes.hpp"
 #include "cruddur/http/pipeline.hpp"
@@ -30,7 +35,11 @@
 #include "cruddur/service/activities.hpp"
 #include "cruddur/service/authenticator.hpp"
 #include "cruddur/service/feed_cache.hpp"
+#include "cruddur/service/message_store.hpp"
+#include "cruddur/service/messages.hpp"
+#include "cruddur/service/metrics_store.hpp"
 #include "cruddur/service/readiness.hpp"
+#include "cruddur/service/user_provisioner.hpp"
 #include "cruddur/service/users.hpp"
 #include "state_metrics.hpp"
 
@@ -38,10 +47,28 @@ namespace cruddur::app {
 namespace {
 
 constexpr std::chrono::seconds kDrainTimeout{10};
+// DynamoDB and Cognito calls of one request: each attempt and the whole call (retries included)
+// stay within these, so a message route answers 503 within about 2.5 s when AWS does not answer.
+constexpr std::chrono::milliseconds kAwsAttemptTimeout{1000};
+constexpr std::chrono::milliseconds kAwsBudget{2500};
+
+// ADMIN_USERNAME / ADMIN_PASSWORD as Basic credentials; says at start-up when the admin pages are
+// off (a warning in production, where someone may expect the dashboard).
+std::optional<http::BasicCredentials> admin_credentials(const core::Config& config, bool prod) {
+  if (config.admin_username && config.admin_password) {
+    return http::BasicCredentials{*config.admin_username, *config.admin_password};
+  }
+  auto level = prod ? spdlog::level::warn : spdlog::level::info;
+  spdlog::log(level,
+              "admin pages off: /admin/metrics and /api/admin/metrics answer 404 because "
+              "ADMIN_USERNAME and ADMIN_PASSWORD are not set");
+  return std::nullopt;
+}
 
 // After stop(): lets requests in flight finish (bounded), then closes the cache's connections and
 // the pool so the io_context runs out of work.
-asio::awaitable<void> drain(http::Server& server, cache::Cache& cache, db::Pool& pool) {
+asio::awaitable<void> drain(http::Server& server, cache::Cache& cache, db::Pool& pool,
+                            aws::AwsClient& aws_client) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
   while (server.open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
@@ -49,6 +76,7 @@ asio::awaitable<void> drain(http::Server& server, cache::Cache& cache, db::Pool&
     co_await timer.async_wait(asio::use_awaitable);
   }
   cache.close();
+  aws_client.close();
   pool.close();
   spdlog::info("drained; {} connection(s) still open", server.open_connections());
 }
@@ -78,9 +106,19 @@ int serve(const core::Config& config, bool prod) {
   cache::SafeCache cache(cache::make_cache(io.get_executor(), cache::cache_settings(config)));
   cache::CacheAside cache_aside(cache);
   service::FeedCache feeds(cache_aside, config.cache_ttl);
-  service::Activities activities(pool, catalog, feeds);
-  service::Users users(pool, catalog, feeds);
+  auto aws_options = aws::AwsClientOptions::from_config(config, core::process_env());
+  aws_options.attempt_timeout = kAwsAttemptTimeout;
+  aws_options.budget = kAwsBudget;
+  aws::AwsClient aws_client(io.get_executor(), aws_options, core::process_env());
+  aws::DynamoDb dynamo(aws_client);
+  aws::CognitoIdentityProvider cognito(aws_client);
+  service::UserProvisioner provisioner(pool, catalog, cognito);
+  service::MessageStore message_store(dynamo, config.ddb_message_table);
+  service::Messages messages(pool, catalog, message_store, &provisioner);
+  service::Activities activities(pool, catalog, feeds, &provisioner);
+  service::Users users(pool, catalog, feeds, &provisioner);
   service::Authenticator authenticator(verifier);
+  service::MetricsStore metrics_store(pool, catalog);
 
   service::Readiness readiness(pool, catalog);
 
@@ -89,6 +127,8 @@ int serve(const core::Config& config, bool prod) {
   http::add_operational_routes(router, metrics);
   http::add_ready_route(router, readiness);
   http::add_api_routes(router, {activities, users, authenticator});
+  http::add_admin_routes(router, {metrics_store, admin_credentials(config, prod)});
+  http::add_message_routes(router, messages, authenticator);
   http::CorsPolicy cors;
   for (const auto& origin : {config.frontend_url, config.backend_url}) {
     if (origin) cors.allowed_origins.push_back(*origin);
@@ -100,11 +140,13 @@ int serve(const core::Config& config, bool prod) {
       [&pipeline](const http::HttpRequest& request, http::HttpResponse& refusal) {
         pipeline.complete_refusal(request, refusal);
       });
-  add_state_metrics(metrics, pool, cache, server);
+  add_state_metrics(metrics, pool, cache, server, aws_client);
   server.start();
   spdlog::info("listening on http://{}:{} with {} thread(s); database {}{}; cache {}", config.host,
                server.port(), threads, db::ConnInfo(url).display(), prod ? " (production)" : "",
                cache.backend());
+  spdlog::info("direct messages: DynamoDB table {} at {}", config.ddb_message_table,
+               aws_client.endpoint(aws::dynamodb_service()));
 
   // The first SIGINT/SIGTERM drains; a second one while draining exits at once.
   asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -115,10 +157,11 @@ int serve(const core::Config& config, bool prod) {
     server.stop();
     verifier.close();
     signals.async_wait(exit_now);
-    asio::co_spawn(io, drain(server, cache, pool), [&signals](const std::exception_ptr& escaped) {
-      core::ReportEscaped{"shutdown drain"}(escaped);
-      signals.cancel();  // so that the io_context can run out of work
-    });
+    asio::co_spawn(io, drain(server, cache, pool, aws_client),
+                   [&signals](const std::exception_ptr& escaped) {
+                     core::ReportEscaped{"shutdown drain"}(escaped);
+                     signals.cancel();  // so that the io_context can run out of work
+                   });
   });
 
   std::vector<std::thread> workers;

@@ -9,6 +9,8 @@
 #include "cruddur/core/config.hpp"
 #include "cruddur/core/error.hpp"
 #include "cruddur/dbctl/cli.hpp"
+#include "cruddur/ddbctl/cli.hpp"
+#include "cruddur/metricsctl/cli.hpp"
 #include "dev_token.hpp"
 
 namespace {
@@ -26,9 +28,11 @@ std::vector<std::string> normalise_args(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Cruddur backend: HTTP API and database chores"};
+  CLI::App app{"Cruddur backend: HTTP API, database and DynamoDB chores"};
   app.require_subcommand(1);
   cruddur::dbctl::DbCli db(app);
+  cruddur::metricsctl::MetricsCli metrics(app);
+  cruddur::ddbctl::DdbCli ddb(app);
   bool prod = false;
   auto* serve =
       app.add_subcommand("serve", "Run the HTTP API on HOST:PORT (default 127.0.0.1:4567)");
@@ -49,6 +53,8 @@ int main(int argc, char** argv) {
   try {
     auto config = cruddur::core::load_config(cruddur::core::process_env());
     if (db.chosen()) return db.run(config);
+    if (metrics.chosen()) return metrics.run(config);
+    if (ddb.chosen()) return ddb.run(config);
     if (serve->parsed()) return cruddur::app::serve(config, prod);
     if (dev_token->parsed()) return cruddur::app::dev_token(config, handle);
   } catch (const std::exception& error) {

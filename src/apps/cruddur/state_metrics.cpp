@@ -1,5 +1,5 @@
-// /metrics names of the pool, the feed cache and the HTTP server: levels as gauges, totals as
-// counters.
+// /metrics names of the pool, the feed cache, the HTTP server and the AWS client: levels as gauges,
+// totals as counters.
 #include "state_metrics.hpp"
 
 #include <fmt/format.h>
@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "cruddur/aws/aws_client.hpp"
 #include "cruddur/cache/safe_cache.hpp"
 #include "cruddur/db/pool.hpp"
 #include "cruddur/http/metrics.hpp"
@@ -52,10 +53,18 @@ Values cache_totals(const cache::CacheStats& stats) {
            static_cast<double>(stats.invalidation_failures)}};
 }
 
+Values aws_totals(const aws::AwsClientStats& stats) {
+  return {{"cruddur_aws_calls_total", static_cast<double>(stats.calls)},
+          {"cruddur_aws_attempts_total", static_cast<double>(stats.attempts)},
+          {"cruddur_aws_retries_throttled_total", static_cast<double>(stats.retries_throttled)},
+          {"cruddur_aws_retries_server_total", static_cast<double>(stats.retries_server)},
+          {"cruddur_aws_failures_total", static_cast<double>(stats.failures)}};
+}
+
 }  // namespace
 
 void add_state_metrics(http::Metrics& metrics, const db::Pool& pool, const cache::SafeCache& cache,
-                       const http::Server& server) {
+                       const http::Server& server, const aws::AwsClient& aws_client) {
   metrics.add_source("Connection pool state", [&pool] { return pool_levels(pool.stats()); });
   metrics.add_counters("Connection pool events since start",
                        [&pool] { return pool_totals(pool.stats()); });
@@ -65,6 +74,8 @@ void add_state_metrics(http::Metrics& metrics, const db::Pool& pool, const cache
     return Values{
         {"cruddur_http_open_connections", static_cast<double>(server.open_connections())}};
   });
+  metrics.add_counters("AWS calls (DynamoDB, Cognito)",
+                       [&aws_client] { return aws_totals(aws_client.stats()); });
 }
 
 }  // namespace cruddur::app

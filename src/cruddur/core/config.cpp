@@ -115,6 +115,14 @@ Config load_config(const EnvLookup& env) {
     config.dev_key_dir = (config.db_dir / ".." / ".cruddur" / "dev-jwt").lexically_normal();
   }
 
+  read_optional(env, "ADMIN_USERNAME", config.admin_username);
+  read_optional(env, "ADMIN_PASSWORD", config.admin_password);
+  if (config.admin_username.has_value() != config.admin_password.has_value()) {
+    throw Error("invalid_config",
+                "ADMIN_USERNAME and ADMIN_PASSWORD go together: set both to turn the admin pages "
+                "on, or neither");
+  }
+
   read_string(env, "LOG_FORMAT", config.log_format);
   require_one_of("LOG_FORMAT", config.log_format, {"text", "json"});
   read_string(env, "LOG_LEVEL", config.log_level);

@@ -1,6 +1,7 @@
 // The Cruddur API routes: thin adapters from requests to services and back.
 #include "cruddur/http/api_routes.hpp"
 
+#include "bearer_header.hpp"
 #include "cruddur/http/router.hpp"
 #include "cruddur/service/activities.hpp"
 #include "cruddur/service/authenticator.hpp"
@@ -10,12 +11,6 @@ namespace cruddur::http {
 namespace {
 
 using Response = asio::awaitable<HttpResponse>;
-
-std::optional<std::string_view> authorization(const RequestContext& context) {
-  auto value = context.request().header("Authorization");
-  if (value.empty()) return std::nullopt;
-  return value;
-}
 
 HttpResponse ok(std::string json) {
   return HttpResponse::json(200, std::move(json));

@@ -40,6 +40,13 @@ HttpResponse error_response(const std::exception& error) {
   if (typed == nullptr) return coded(500, "internal", "internal error");
   const auto& code = typed->code();
   if (code == "unauthorized") return HttpResponse::json(401, "{}");
+  if (code == "admin_auth_required") {
+    // A browser asks for the admin username and password when it sees this challenge.
+    auto response = coded(401, code, typed->what());
+    response.headers.emplace_back("WWW-Authenticate",
+                                  R"(Basic realm="Cruddur admin", charset="UTF-8")");
+    return response;
+  }
   for (const auto& mapping : kMappings) {
     if (mapping.code == code) return coded(mapping.status, code, typed->what());
   }
@@ -55,6 +62,11 @@ HttpResponse error_response(const std::exception& error) {
     return coded(503, code,
                  "the change was saved, but the feed cache could not be cleared; feeds may show "
                  "the old data for a short while (do not resend it)");
+  }
+  // DynamoDB (direct messages) or Cognito (making a missing user) cannot answer: the message says
+  // which; nothing else is affected.
+  if (code == "messages_unavailable" || code == "cognito_unavailable") {
+    return coded(503, code, typed->what());
   }
   return coded(500, "internal", "internal error");
 }

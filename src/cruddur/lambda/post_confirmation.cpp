@@ -10,20 +10,14 @@
 #include <vector>
 
 #include "cruddur/core/error.hpp"
-#include "cruddur/db/conninfo.hpp"
 #include "cruddur/db/errors.hpp"
 #include "embedded_sql.hpp"
 
 namespace cruddur::lambda {
 namespace {
 
-using std::chrono::milliseconds;
-using Clock = std::chrono::system_clock;
-
 constexpr std::string_view kConfirmSignUp = "PostConfirmation_ConfirmSignUp";
 constexpr const char* kApplicationName = "cruddur-post-confirmation";
-// Unacknowledged data older than this means the server is gone (Cognito waits 5 s per try).
-constexpr const char* kTcpUserTimeoutMs = "5000";
 
 [[noreturn]] void invalid_event(const std::string& message) {
   throw Error("invalid_event", message);
@@ -73,15 +67,11 @@ std::optional<CognitoUser> parse_post_confirmation(std::string_view payload) {
 }
 
 PostConfirmationConfig load_post_confirmation_config(const core::EnvLookup& env) {
-  auto url = env("CONNECTION_URL");
-  if (!url) throw Error("invalid_config", "CONNECTION_URL is not set");
-  db::ConnInfo parsed(*url);  // throws MalformedUrl, redacted
-  spdlog::info("database {}", parsed.display());
-  return PostConfirmationConfig{*url};
+  return PostConfirmationConfig{database_url_from(env)};
 }
 
 PostConfirmationHandler::PostConfirmationHandler(PostConfirmationConfig config)
-    : config_(std::move(config)) {}
+    : database_(std::move(config.connection_url), kApplicationName, config.deadline_margin) {}
 
 std::string PostConfirmationHandler::operator()(const Invocation& invocation) {
   auto user = parse_post_confirmation(invocation.payload);
@@ -89,49 +79,15 @@ std::string PostConfirmationHandler::operator()(const Invocation& invocation) {
     spdlog::info("not a sign-up confirmation: nothing to insert");
     return invocation.payload;
   }
-  if (connection_ && !connection_->is_ok()) {
-    spdlog::warn("the database connection is broken: reconnecting");
-    connection_.reset();
-  }
-  bool reused = connection_.has_value();
-  try {
-    insert(*user, invocation.deadline);
-  } catch (const db::ConnectionError& error) {
-    connection_.reset();
-    if (!reused) throw;
-    // A warm container's connection may have died while it was frozen.
-    spdlog::warn("the reused database connection failed ({}): retrying on a new one", error.what());
-    insert(*user, invocation.deadline);
-  }
+  // The insert is idempotent (ON CONFLICT DO NOTHING), so a retry on a new connection is safe.
+  database_.run(invocation.deadline,
+                [&user](db::Connection& connection) { insert(connection, *user); });
   return invocation.payload;
 }
 
-milliseconds PostConfirmationHandler::time_left(Clock::time_point deadline) const {
-  auto left =
-      std::chrono::duration_cast<milliseconds>(deadline - Clock::now()) - config_.deadline_margin;
-  if (left <= milliseconds::zero()) {
-    throw Error("deadline_exceeded", "the invocation ran out of time before the user was saved");
-  }
-  return left;
-}
-
-void PostConfirmationHandler::insert(const CognitoUser& user, Clock::time_point deadline) {
-  if (!connection_) {
-    // libpq's connect_timeout is in whole seconds, and it treats 1 as 2.
-    auto seconds = std::max<long long>(2, (time_left(deadline).count() + 999) / 1000);
-    // statement_timeout cannot fire when the server is unreachable mid-statement (the VPC path
-    // broke while the container was frozen); tcp_user_timeout makes the kernel give up instead.
-    connection_.emplace(
-        db::Connection::open(config_.connection_url, {{"connect_timeout", std::to_string(seconds)},
-                                                      {"tcp_user_timeout", kTcpUserTimeoutMs},
-                                                      {"application_name", kApplicationName}}));
-    spdlog::info("connected to the database (backend {})", connection_->backend_pid());
-  }
-  connection_->exec_params("SELECT set_config('statement_timeout', $1, false)",
-                           {std::to_string(time_left(deadline).count())});
-  auto result =
-      connection_->exec_params(std::string(create_user_from_cognito_sql()),
-                               {user.name, user.email, user.preferred_username, user.sub});
+void PostConfirmationHandler::insert(db::Connection& connection, const CognitoUser& user) {
+  auto result = connection.exec_params(std::string(create_user_from_cognito_sql()),
+                                       {user.name, user.email, user.preferred_username, user.sub});
   if (result.rows() == 1) {
     spdlog::info("created user {} (@{})", result.value(0, 0), user.preferred_username);
   } else {

@@ -5,9 +5,13 @@
 
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <optional>
 
+#include "cruddur/core/config.hpp"
 #include "cruddur/core/error.hpp"
+#include "cruddur/core/log.hpp"
 
 namespace cruddur::lambda {
 namespace {
@@ -75,6 +79,44 @@ int run_runtime_loop(RuntimeClient& client, const Handler& handler) {
     spdlog::critical("stopping: {}", error.what());
   }
   return 1;
+}
+
+namespace {
+
+// Settings that cannot be read are reported to Lambda as an init error.
+std::optional<Handler> init(RuntimeClient& client, const HandlerFactory& make_handler) {
+  auto env = core::process_env();
+  try {
+    auto config = core::load_config(env);
+    core::init_logging(config.log_format, config.log_level);
+    return make_handler(env);
+  } catch (const std::exception& error) {
+    auto report = error_report(error);
+    spdlog::critical("cannot start: {}: {}", report.type, report.message);
+    client.post_init_error(report);
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+int run_bootstrap(const HandlerFactory& make_handler) {
+  try {
+    auto endpoint = core::process_env()("AWS_LAMBDA_RUNTIME_API");
+    if (!endpoint) {
+      std::fputs("AWS_LAMBDA_RUNTIME_API is not set: this program runs inside AWS Lambda\n",
+                 stderr);
+      return 1;
+    }
+    CurlGlobal curl;
+    RuntimeClient client(*endpoint);
+    auto handler = init(client, make_handler);
+    if (!handler) return 1;
+    return run_runtime_loop(client, *handler);
+  } catch (const std::exception& error) {
+    spdlog::critical("stopping: {}", error.what());
+    return 1;
+  }
 }
 
 }  // namespace cruddur::lambda

@@ -13,6 +13,7 @@
 #include "cruddur/service/bodies.hpp"
 #include "cruddur/service/errors.hpp"
 #include "cruddur/service/feed_cache.hpp"
+#include "cruddur/service/user_provisioner.hpp"
 #include "json_body.hpp"
 
 namespace cruddur::service {
@@ -202,9 +203,11 @@ bool is_uuid(std::string_view text) {
   return true;
 }
 
-Activities::Activities(db::Pool& pool, const db::Catalog& catalog, FeedCache& feeds)
+Activities::Activities(db::Pool& pool, const db::Catalog& catalog, FeedCache& feeds,
+                       UserProvisioner* provisioner)
     : pool_(pool),
       feeds_(feeds),
+      provisioner_(provisioner),
       home_(catalog.id("activities/home")),
       profile_(catalog.id("activities/profile")),
       show_(catalog.id("activities/show")),
@@ -260,8 +263,12 @@ asio::awaitable<std::string> Activities::create(const Caller& caller, std::strin
   auto activity = parse_new_activity(body);
   db::Params params{caller.cognito_user_id, std::move(activity.message),
                     std::move(activity.interval)};
-  auto rows = co_await pool_.execute_returning(create_, std::move(params));
+  auto rows = co_await pool_.execute_returning(create_, params);
   auto row = only_row(std::move(rows));
+  if (!row && provisioner_ != nullptr && co_await provisioner_->provision(caller)) {
+    rows = co_await pool_.execute_returning(create_, std::move(params));
+    row = only_row(std::move(rows));
+  }
   if (!row) throw Error("forbidden", "this account has no Cruddur user yet");
   // Columns: activity, handle. Committed: clear the cached feeds before acknowledging.
   auto author = row->at(1).value();
@@ -275,8 +282,12 @@ asio::awaitable<std::string> Activities::reply(const Caller& caller,
   if (!is_uuid(activity_uuid)) throw NotFound("no such activity");
   auto message = parse_reply(body);
   db::Params params{caller.cognito_user_id, activity_uuid, std::move(message)};
-  auto rows = co_await pool_.execute_returning(reply_, std::move(params));
+  auto rows = co_await pool_.execute_returning(reply_, params);
   auto row = only_row(std::move(rows));
+  if (!row && provisioner_ != nullptr && co_await provisioner_->provision(caller)) {
+    rows = co_await pool_.execute_returning(reply_, std::move(params));
+    row = only_row(std::move(rows));
+  }
   if (!row) throw NotFound("no such activity, or it has expired");
   // Columns: activity, handle, parent_uuid, parent_handle, grandparent_uuid, grandparent_handle.
   ReplyChange change;

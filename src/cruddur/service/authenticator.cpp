@@ -3,6 +3,7 @@
 
 #include "cruddur/aws/access_token_verifier.hpp"
 #include "cruddur/aws/auth_error.hpp"
+#include "cruddur/aws/dev_key_store.hpp"
 
 namespace cruddur::service {
 namespace {
@@ -33,8 +34,11 @@ asio::awaitable<Caller> Authenticator::required_caller(
 }
 
 asio::awaitable<std::optional<Caller>> Authenticator::verified(std::string token) const {
-  auto claims = co_await verifier_.verify(std::move(token));
-  co_return Caller{std::move(claims.sub)};
+  auto claims = co_await verifier_.verify(token);
+  Caller caller;
+  caller.cognito_user_id = std::move(claims.sub);
+  if (claims.issuer != aws::kDevIssuer) caller.cognito_access_token = std::move(token);
+  co_return caller;
 }
 
 }  // namespace cruddur::service

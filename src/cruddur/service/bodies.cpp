@@ -84,6 +84,29 @@ ProfileUpdate parse_profile_update(std::string_view body) {
   return ProfileUpdate{std::move(*display_name), std::move(bio)};
 }
 
+NewMessage parse_new_message(std::string_view body, std::string_view caller_handle) {
+  auto object = parse_object(body);
+  std::vector<std::string> errors;
+  auto message =
+      text_field(object, "message", kMaxReply, true, errors, "message_exceed_max_chars_1024");
+  auto group = text_field(object, "message_group_uuid", std::string::npos, false, errors);
+  auto handle = text_field(object, "handle", std::string::npos, false, errors);
+  NewMessage parsed;
+  if (!is_blank(group)) {
+    parsed.group_uuid = std::move(group);
+  } else if (handle && !is_blank(handle)) {
+    if (*handle == caller_handle) errors.emplace_back("cannot_message_yourself");
+    parsed.handle = std::move(handle);
+  } else if (handle) {
+    errors.emplace_back("user_reciever_handle_blank");
+  } else {
+    errors.emplace_back("message_group_uuid_blank");
+  }
+  require_valid(errors);
+  parsed.message = std::move(*message);
+  return parsed;
+}
+
 std::size_t code_points(std::string_view utf8) {
   std::size_t count = 0;
   for (char c : utf8) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;

@@ -9,12 +9,15 @@
 #include "cruddur/service/bodies.hpp"
 #include "cruddur/service/errors.hpp"
 #include "cruddur/service/feed_cache.hpp"
+#include "cruddur/service/user_provisioner.hpp"
 #include "json_body.hpp"
 
 namespace cruddur::service {
-Users::Users(db::Pool& pool, const db::Catalog& catalog, FeedCache& feeds)
+Users::Users(db::Pool& pool, const db::Catalog& catalog, FeedCache& feeds,
+             UserProvisioner* provisioner)
     : pool_(pool),
       feeds_(feeds),
+      provisioner_(provisioner),
       short_(catalog.id("users/short")),
       update_profile_(catalog.id("users/update_profile")) {}
 
@@ -29,7 +32,10 @@ asio::awaitable<std::string> Users::short_profile(const std::string& handle) {
 asio::awaitable<std::string> Users::update_profile(const Caller& caller, std::string_view body) {
   auto update = parse_profile_update(body);
   db::Params params{caller.cognito_user_id, std::move(update.bio), std::move(update.display_name)};
-  auto result = co_await pool_.execute_returning(update_profile_, std::move(params));
+  auto result = co_await pool_.execute_returning(update_profile_, params);
+  if (result.rows.empty() && provisioner_ != nullptr && co_await provisioner_->provision(caller)) {
+    result = co_await pool_.execute_returning(update_profile_, std::move(params));
+  }
   if (result.rows.empty()) throw Error("forbidden", "this account has no Cruddur user yet");
   // Columns: profile, handle. Committed: clear the cached feeds before acknowledging.
   auto& row = result.rows.front();
