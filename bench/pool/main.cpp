@@ -174,8 +174,8 @@ void pool(const Args& args) {
         [&]() -> asio::awaitable<void> {
           while (!stop) {
             try {
-              auto feed = co_await pool.query_json_array(statement, kParams);
-              if (feed.size() < 3) ++failed;
+              auto page = co_await pool.execute_returning(statement, kParams);  // page, cursor
+              if (page.rows.size() != 1 || page.rows[0].at(0).value_or("").size() < 3) ++failed;
             } catch (const std::exception& error) {
               if (failed++ == 0) std::cerr << "query failed: " << error.what() << "\n";
             }

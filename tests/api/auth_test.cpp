@@ -6,12 +6,15 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <future>
 
 #include "api_fixture.hpp"
 #include "cruddur/aws/dev_key_store.hpp"
 #include "cruddur/aws/signing_key.hpp"
 #include "cruddur/core/base64url.hpp"
+#include "scripted_server.hpp"
 
 namespace {
 
@@ -196,6 +199,47 @@ TEST_F(ApiAuthTest, DevTokenFromTheBinaryIsAcceptedByTheDevelopmentServer) {
   EXPECT_NE(unknown.exit_code, 0);
   EXPECT_NE(unknown.err.find("ghost"), std::string::npos) << unknown.err;
   EXPECT_TRUE(unknown.out.empty()) << unknown.out;
+}
+
+// Issue 14 item 2: no io thread ever blocks on the network. With one io thread and a JWKS host
+// that answers only after 3 s (past the 2 s fetch timeout), tokens with forged kids keep arriving
+// while /api/health-check answers at once: unknown kids wait for the refetch asynchronously. (The
+// bound is a property, not a speed: a blocked io thread would hold each health check for the
+// fetch's 2 s.)
+TEST_F(ApiAuthTest, ForgedKidsNeverStallTheOnlyIoThread) {
+  std::atomic<int> jwks_requests{0};
+  cruddur::test::ScriptedServer slow_jwks([&](const cruddur::test::ScriptedRequest&) {
+    ++jwks_requests;
+    cruddur::test::ScriptedResponse response{
+        200, R"({"keys":[]})", {{"Content-Type", "application/json"}}};
+    response.delay = std::chrono::seconds(3);
+    return response;
+  });
+  auto stalled =
+      start_server({{"THREADS", "1"},
+                    {"COGNITO_JWKS_URL", "http://127.0.0.1:" + std::to_string(slow_jwks.port())
+                                             + "/.well-known/jwks.json"}});
+  cruddur::test::HttpClient client(stalled.port);
+  auto payload = split(moto_token("access_token")).payload;
+  std::vector<std::future<HttpReply>> forged;
+  for (int i = 0; i < 8; ++i) {
+    auto forger = aws::SigningKey::generate();
+    json header{{"alg", "RS256"}, {"kid", "forged-" + std::to_string(i)}, {"typ", "JWT"}};
+    auto bearer = "Bearer " + forger.sign_jwt(header.dump(), payload.dump());
+    forged.push_back(std::async(std::launch::async, [&client, bearer] {
+      return client.post("/api/activities", R"({"message":"forged","ttl":"1-day"})", bearer);
+    }));
+  }
+  for (int i = 0; i < 20; ++i) {
+    auto started = std::chrono::steady_clock::now();
+    auto reply = client.get("/api/health-check");
+    auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(reply.status, 200u);
+    EXPECT_LT(took, std::chrono::seconds(1)) << "a health check waited behind the JWKS fetch";
+  }
+  for (auto& reply : forged) EXPECT_EQ(reply.get().status, 401u);
+  EXPECT_GE(jwks_requests.load(), 1) << "the JWKS host was never asked";
+  extra_servers_.push_back(std::move(stalled.process));
 }
 
 }  // namespace

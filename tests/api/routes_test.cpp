@@ -2,6 +2,8 @@
 // create, reply, notifications and profile updates, each with its error paths.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "api_fixture.hpp"
@@ -358,6 +360,18 @@ TEST_F(ApiTest, ReplyBumpsRepliesCountAndShowListsRepliesOldestFirst) {
                             R"({"message":"second reply"})", dev_bearer("bayko"));
   ASSERT_EQ(second.status, 200u) << second.body;
   EXPECT_EQ(second.json().at("handle"), "bayko");
+  // A reply vanishes with its thread: it carries its parent's expires_at (never null), and so
+  // does a reply to the reply.
+  const std::string parent_expiry = "SELECT to_json(expires_at) FROM activities WHERE uuid = $1";
+  auto thread_expires = json::parse(sql_value(parent_expiry, {std::string(kSeedAlt)}));
+  ASSERT_TRUE(thread_expires.is_string());
+  EXPECT_EQ(reply.at("expires_at"), thread_expires);
+  auto nested = http().post("/api/activities/" + reply.at("uuid").get<std::string>() + "/reply",
+                            R"({"message":"reply to the reply"})", dev_bearer("londo"));
+  ASSERT_EQ(nested.status, 200u) << nested.body;
+  EXPECT_EQ(nested.json().at("expires_at"), thread_expires);
+  EXPECT_EQ(json::parse(sql_value(parent_expiry, {nested.json().at("uuid").get<std::string>()})),
+            thread_expires);
 
   auto show = http().get(std::string("/api/activities/@altbrown/status/") + kSeedAlt);
   ASSERT_EQ(show.status, 200u) << show.body;
@@ -379,6 +393,31 @@ TEST_F(ApiTest, ReplyBumpsRepliesCountAndShowListsRepliesOldestFirst) {
   }
   auto plain = http().get(std::string("/api/activities/@andrewbrown/status/") + kSeedAndrew).json();
   EXPECT_EQ(plain.at("replies"), json::array());
+}
+
+// Migration 20261203000001: replies stored before a reply carried its parent's expires_at take
+// their thread's, down the thread; a thread that never expires leaves its replies' NULL alone.
+TEST_F(ApiTest, MigrationGivesOldRepliesTheirThreadsExpiry) {
+  const std::string insert_reply =
+      "INSERT INTO activities (user_uuid, message, reply_to_activity_uuid) "
+      "SELECT uuid, 'old reply', $1 FROM users WHERE handle = 'bayko' RETURNING uuid";
+  auto old_reply = sql_value(insert_reply, {std::string(kSeedAlt)});
+  auto old_nested = sql_value(insert_reply, {old_reply});
+  auto forever = sql_value(
+      "INSERT INTO activities (user_uuid, message) "
+      "SELECT uuid, 'never expires' FROM users WHERE handle = 'londo' RETURNING uuid");
+  auto forever_reply = sql_value(insert_reply, {forever});
+  std::ifstream up(std::string(CRUDDUR_SOURCE_DIR)
+                   + "/db/migrations/20261203000001_replies_expire_with_their_thread.up.sql");
+  std::string migration((std::istreambuf_iterator<char>(up)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(migration.empty());
+  sql(migration);
+  const std::string expiry =
+      "SELECT coalesce(expires_at::text, 'null') FROM activities WHERE uuid = $1";
+  auto thread = sql_value(expiry, {std::string(kSeedAlt)});
+  EXPECT_EQ(sql_value(expiry, {old_reply}), thread);
+  EXPECT_EQ(sql_value(expiry, {old_nested}), thread);
+  EXPECT_EQ(sql_value(expiry, {forever_reply}), "null");
 }
 
 // Percent-escapes that decode to invalid UTF-8 can name no user and match no message: Postgres

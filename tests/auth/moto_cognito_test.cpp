@@ -11,6 +11,7 @@
 #include "cruddur/aws/signing_key.hpp"
 #include "cruddur/core/base64url.hpp"
 #include "cruddur/core/config.hpp"
+#include "run_awaitable.hpp"
 
 namespace {
 
@@ -73,16 +74,22 @@ class MotoCognito : public ::testing::Test {
   }
 
   /// A verifier trusting moto's pool only (what production builds, with moto's http JWKS).
-  aws::AccessTokenVerifier cognito_verifier() const {
-    auto jwks = std::make_shared<aws::JwksCache>(aws::JwksOptions{jwks_url()});
+  aws::AccessTokenVerifier cognito_verifier() {
+    auto jwks = std::make_shared<aws::JwksCache>(io_.get_executor(), aws::JwksOptions{jwks_url()});
     aws::VerifierOptions production;
     production.production = true;
     return aws::AccessTokenVerifier({{issuer(), text("client_id"), jwks}}, production);
   }
 
+  /// The claims of `token` from `verifier`'s asynchronous verify, run on this thread.
+  aws::AccessTokenClaims verify(const aws::AccessTokenVerifier& verifier,
+                                const std::string& token) {
+    return cruddur::test::run_awaitable(io_, verifier.verify(token));
+  }
+
   aws::AuthFailure refusal(const aws::AccessTokenVerifier& verifier, const std::string& token) {
     try {
-      (void)verifier.verify(token);
+      (void)verify(verifier, token);
     } catch (const aws::AuthError& error) {
       return error.reason();
     }
@@ -91,6 +98,7 @@ class MotoCognito : public ::testing::Test {
   }
 
   std::string moto_url_;
+  boost::asio::io_context io_;
   static std::unique_ptr<json> cognito_;
 };
 
@@ -106,12 +114,13 @@ TEST_F(MotoCognito, IssuerHasTheCognitoShape) {
 }
 
 TEST_F(MotoCognito, JwksIsFetchedOverHttp) {
-  aws::JwksCache jwks(aws::JwksOptions{jwks_url()});
-  EXPECT_GE(jwks.refresh(), 1u);
+  aws::JwksCache jwks(io_.get_executor(), aws::JwksOptions{jwks_url()});
+  EXPECT_GE(cruddur::test::run_awaitable(io_, jwks.refresh()), 1u);
 }
 
 TEST_F(MotoCognito, AccessTokenPasses) {
-  auto claims = cognito_verifier().verify(text("access_token"));
+  auto verifier = cognito_verifier();
+  auto claims = verify(verifier, text("access_token"));
   EXPECT_EQ(claims.sub, text("sub"));
   EXPECT_EQ(claims.username, text("username"));
   EXPECT_EQ(claims.client_id, text("client_id"));
@@ -123,9 +132,9 @@ TEST_F(MotoCognito, DevelopmentServerConfigTrustsMotoAndTheDevKey) {
   ASSERT_NE(::mkdtemp(dir_template), nullptr);
   std::filesystem::path dev_dir = dir_template;
   {
-    auto verifier = aws::make_access_token_verifier(config(), false, dev_dir);
+    auto verifier = aws::make_access_token_verifier(config(), false, dev_dir, io_.get_executor());
     EXPECT_EQ(verifier.issuers().size(), 2u);
-    EXPECT_EQ(verifier.verify(text("access_token")).sub, text("sub"));
+    EXPECT_EQ(verify(verifier, text("access_token")).sub, text("sub"));
     EXPECT_EQ(refusal(verifier, text("id_token")), aws::AuthFailure::wrong_token_use);
   }
   std::filesystem::remove_all(dev_dir);
@@ -155,9 +164,10 @@ TEST_F(MotoCognito, TokenForgedUnderMotosKidFails) {
 
 TEST_F(MotoCognito, MissingJwksIsReportedNotFatal) {
   aws::JwksCache jwks(
+      io_.get_executor(),
       aws::JwksOptions{moto_url_ + "/us-east-1_Nope/.well-known/jwks-missing.json"});
   try {
-    jwks.refresh();
+    cruddur::test::run_awaitable(io_, jwks.refresh());
     ADD_FAILURE() << "refresh succeeded";
   } catch (const cruddur::Error& error) {
     EXPECT_EQ(error.code(), "jwks_unavailable");

@@ -51,8 +51,10 @@ struct Fixture {
     dir = pattern;
     std::ofstream(dir / "jwks.json", std::ios::binary | std::ios::trunc) << key.jwks_json();
     auto jwks = std::make_shared<cruddur::aws::JwksCache>(
-        cruddur::aws::JwksOptions{"file://" + (dir / "jwks.json").string()});
-    jwks->refresh();
+        io.get_executor(), cruddur::aws::JwksOptions{"file://" + (dir / "jwks.json").string()});
+    auto loaded = boost::asio::co_spawn(io, jwks->refresh(), boost::asio::use_future);
+    io.run();
+    if (loaded.get() != 1) finding("the fixture's JWKS did not load");
     verifier = std::make_unique<AccessTokenVerifier>(std::vector<cruddur::aws::TrustedIssuer>{
         {std::string(kIssuer), std::string(kClientId), jwks}});
   }
@@ -63,6 +65,7 @@ struct Fixture {
   Fixture(const Fixture&) = delete;
   Fixture& operator=(const Fixture&) = delete;
 
+  boost::asio::io_context io;  // the JWKS cache's executor: run once, to load the keys
   cruddur::aws::SigningKey key;
   std::filesystem::path dir;
   std::unique_ptr<AccessTokenVerifier> verifier;

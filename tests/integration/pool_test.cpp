@@ -35,6 +35,12 @@ std::string psql(const std::string& url, const std::string& sql, const std::stri
   return out;
 }
 
+// activities/home's page: the JSON array of its one row (the second column is the cursor key).
+asio::awaitable<std::string> home_json(Pool& pool, StatementId home, Params params) {
+  auto rows = co_await pool.execute_returning(home, std::move(params));
+  co_return rows.rows.at(0).at(0).value();
+}
+
 void add_activities(const std::string& url) {
   auto connection = Connection::open(url);
   connection.exec(
@@ -132,10 +138,13 @@ TEST_F(PgTest, JsonIsByteIdenticalToPsql) {
   add_activities(url_);
   auto& pool = make_pool(options());
   const auto& home = catalog_->at(id("activities/home"));
-  auto feed = run(pool.query_json_array(id("activities/home"), kFirstPage));
-  EXPECT_EQ(feed, psql(url_, home.sql, "(20, 'infinity', 'ffffffff-ffff-ffff-ffff-ffffffffffff')"));
-  EXPECT_EQ(run(pool.query_json_array(id("activities/home"), {"20", std::nullopt, std::nullopt})),
-            feed)
+  auto first = run(pool.execute_returning(id("activities/home"), kFirstPage));
+  ASSERT_EQ(first.rows.size(), 1U);
+  auto feed = first.rows[0].at(0).value();
+  auto cursor_key = first.rows[0].at(1).value();  // a full page has a next one
+  EXPECT_EQ(feed + "|" + cursor_key,
+            psql(url_, home.sql, "(20, 'infinity', 'ffffffff-ffff-ffff-ffff-ffffffffffff')"));
+  EXPECT_EQ(run(home_json(pool, id("activities/home"), {"20", std::nullopt, std::nullopt})), feed)
       << "a NULL cursor is the first page";
   auto rows = nlohmann::json::parse(feed);
   ASSERT_EQ(rows.size(), 20U);
@@ -148,12 +157,14 @@ TEST_F(PgTest, JsonIsByteIdenticalToPsql) {
 
   // The next page starts strictly after the cursor of the last row.
   const auto& last = rows.back();
-  auto next = nlohmann::json::parse(
-      run(pool.query_json_array(id("activities/home"), {"20", last["created_at"].get<std::string>(),
-                                                        last["uuid"].get<std::string>()})));
+  EXPECT_EQ(cursor_key,
+            last["created_at"].get<std::string>() + "|" + last["uuid"].get<std::string>())
+      << "the cursor key is the last row's, as its JSON writes it";
+  auto next = nlohmann::json::parse(run(
+      home_json(pool, id("activities/home"),
+                {"20", last["created_at"].get<std::string>(), last["uuid"].get<std::string>()})));
   EXPECT_EQ(next.size(), 12U);  // 30 + 2 seed activities, 20 on the first page
-  EXPECT_EQ(run(pool.query_json_array(id("activities/home"), {"20", "-infinity", kFirstPage[2]})),
-            "[]");
+  EXPECT_EQ(run(home_json(pool, id("activities/home"), {"20", "-infinity", kFirstPage[2]})), "[]");
 
   const auto& short_profile = catalog_->at(id("users/short"));
   EXPECT_EQ(run(pool.query_json_object(id("users/short"), {"londo"})).value(),
@@ -165,7 +176,7 @@ TEST_F(PgTest, JsonIsByteIdenticalToPsql) {
 TEST_F(PgTest, TwoHundredConcurrentQueriesOnAPoolOfFour) {
   add_activities(url_);
   auto& pool = make_pool(options(4));
-  auto expected = run(pool.query_json_array(id("activities/home"), kFirstPage));
+  auto expected = run(home_json(pool, id("activities/home"), kFirstPage));
   std::atomic<int> matches{0};
   std::atomic<int> failures{0};
   std::vector<std::future<void>> done;
@@ -174,7 +185,7 @@ TEST_F(PgTest, TwoHundredConcurrentQueriesOnAPoolOfFour) {
         io_,
         [&]() -> asio::awaitable<void> {
           try {
-            auto feed = co_await pool.query_json_array(id("activities/home"), kFirstPage);
+            auto feed = co_await home_json(pool, id("activities/home"), kFirstPage);
             if (feed == expected) ++matches;
           } catch (const std::exception&) {
             ++failures;
@@ -301,7 +312,7 @@ TEST_F(PgTest, AnAbandonedTransactionIsDiscardedNotReused) {
 TEST_F(PgTest, KilledConnectionsFailFastThenThePoolReconnects) {
   add_activities(url_);
   auto& pool = make_pool(options(4));
-  run(pool.query_json_array(id("activities/home"), kFirstPage));
+  run(home_json(pool, id("activities/home"), kFirstPage));
   ASSERT_EQ(settled(pool).idle, 4U);
 
   std::atomic<int> completed{0};
@@ -315,7 +326,7 @@ TEST_F(PgTest, KilledConnectionsFailFastThenThePoolReconnects) {
         [&]() -> asio::awaitable<void> {
           while (!stop) {
             try {
-              co_await pool.query_json_array(id("activities/home"), kFirstPage);
+              co_await home_json(pool, id("activities/home"), kFirstPage);
             } catch (const ConnectionError&) {
               ++connection_errors;
             } catch (const std::exception&) {
@@ -469,14 +480,14 @@ TEST_F(PgTest, ReadsQueuedBehindSlowStatementsAreAnsweredAtTheStatementTimeout) 
   auto options = this->options(1);
   options.statement_timeout = milliseconds(1000);
   auto& pool = make_pool(options);
-  ASSERT_TRUE(run(pool.query_json_array(id("activities/home"), kFirstPage)).size() > 2);
+  ASSERT_TRUE(run(home_json(pool, id("activities/home"), kFirstPage)).size() > 2);
   auto locker = Connection::open(url_);
   locker.exec("BEGIN");
   locker.exec("LOCK TABLE activities IN ACCESS EXCLUSIVE MODE");
 
   auto read = [&pool, this]() -> asio::awaitable<std::string> {
     try {
-      co_await pool.query_json_array(id("activities/home"), kFirstPage);
+      co_await home_json(pool, id("activities/home"), kFirstPage);
       co_return "answered";
     } catch (const QueryCanceled& error) {
       co_return error.what();
@@ -501,7 +512,7 @@ TEST_F(PgTest, ReadsQueuedBehindSlowStatementsAreAnsweredAtTheStatementTimeout) 
   locker.exec("ROLLBACK");
 
   // The dropped results were consumed: the same connection serves the next read.
-  EXPECT_GT(run(pool.query_json_array(id("activities/home"), kFirstPage)).size(), 2U);
+  EXPECT_GT(run(home_json(pool, id("activities/home"), kFirstPage)).size(), 2U);
   auto check = Connection::open(url_);
   EXPECT_EQ(check.exec("SELECT bio FROM users WHERE handle = 'londo'").one_field(), "queued");
   auto stats = settled(pool);

@@ -6,6 +6,7 @@
 #include <openssl/hmac.h>
 
 #include <atomic>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "cruddur/aws/dev_key_store.hpp"
 #include "cruddur/aws/signing_key.hpp"
 #include "cruddur/core/base64url.hpp"
+#include "run_awaitable.hpp"
 #include "temp_dir.hpp"
 
 namespace {
@@ -49,8 +51,15 @@ class AccessTokenVerifierTest : public ::testing::Test {
   AccessTokenVerifierTest() {
     dir_.write("jwks.json", key_->jwks_json());
     jwks_ = std::make_shared<JwksCache>(
+        io_.get_executor(),
         cruddur::aws::JwksOptions{"file://" + (dir_.path() / "jwks.json").string()});
+    cruddur::test::run_awaitable(io_, jwks_->refresh());
     verifier_.emplace(std::vector<TrustedIssuer>{{kIssuer, kClient, jwks_}});
+  }
+
+  /// The claims of `text` from the asynchronous verify, run on this thread.
+  cruddur::aws::AccessTokenClaims verify(const std::string& text) {
+    return cruddur::test::run_awaitable(io_, verifier_->verify(text));
   }
 
   /// A Cognito-shaped access token, with `header_patch` / `payload_patch` merged in (RFC 7386:
@@ -80,7 +89,7 @@ class AccessTokenVerifierTest : public ::testing::Test {
   /// quotes the token's signature.
   AuthFailure refusal(const std::string& bad_token) {
     try {
-      (void)verifier_->verify(bad_token);
+      (void)verify(bad_token);
     } catch (const AuthError& error) {
       EXPECT_EQ(error.code(), "unauthorized");
       auto signature = bad_token.substr(bad_token.rfind('.') + 1);
@@ -97,6 +106,7 @@ class AccessTokenVerifierTest : public ::testing::Test {
   static SigningKey* key_;
   static SigningKey* other_key_;
   cruddur::test::TempDir dir_;
+  boost::asio::io_context io_;
   std::shared_ptr<JwksCache> jwks_;
   std::optional<AccessTokenVerifier> verifier_;
 };
@@ -113,7 +123,7 @@ std::string replace_segment(const std::string& jwt, int index, const std::string
 }
 
 TEST_F(AccessTokenVerifierTest, AcceptsValidAccessToken) {
-  auto claims = verifier_->verify(token());
+  auto claims = verify(token());
   EXPECT_EQ(claims.sub, "f4cdcd7b-4d37-426c-954d-f32901190fdc");
   EXPECT_EQ(claims.username, "andrewbrown");
   EXPECT_EQ(claims.client_id, kClient);
@@ -125,9 +135,9 @@ TEST_F(AccessTokenVerifierTest, AcceptsValidAccessToken) {
 TEST_F(AccessTokenVerifierTest, RemembersVerifiedTokensByTheirExactText) {
   auto valid = token();
   EXPECT_EQ(verifier_->remembered_tokens(), 0u);
-  auto first = verifier_->verify(valid);
+  auto first = verify(valid);
   EXPECT_EQ(verifier_->remembered_tokens(), 1u);
-  auto again = verifier_->verify(valid);
+  auto again = verify(valid);
   EXPECT_EQ(again.sub, first.sub);
   EXPECT_EQ(again.expires_at, first.expires_at);
   // A remembered token does not vouch for a variant of it.
@@ -143,8 +153,8 @@ TEST_F(AccessTokenVerifierTest, RememberedTokenExpiresWithItsExp) {
   options.clock = [&now] { return now; };
   verifier_.emplace(std::vector<TrustedIssuer>{{kIssuer, kClient, jwks_}}, options);
   auto short_lived = token({{"exp", now_seconds() + 1}});
-  EXPECT_NO_THROW((void)verifier_->verify(short_lived));
-  EXPECT_NO_THROW((void)verifier_->verify(short_lived)) << "remembered, still valid";
+  EXPECT_NO_THROW((void)verify(short_lived));
+  EXPECT_NO_THROW((void)verify(short_lived)) << "remembered, still valid";
   now += std::chrono::milliseconds(2100);
   EXPECT_EQ(refusal(short_lived), AuthFailure::expired);
 }
@@ -156,12 +166,12 @@ TEST_F(AccessTokenVerifierTest, RememberingIsBoundedAndCanBeOff) {
   std::vector<std::string> tokens;
   for (int i = 0; i < 5; ++i) tokens.push_back(token({{"jti", "jti-" + std::to_string(i)}}));
   for (int round = 0; round < 2; ++round) {
-    for (const auto& each : tokens) EXPECT_NO_THROW((void)verifier_->verify(each));
+    for (const auto& each : tokens) EXPECT_NO_THROW((void)verify(each));
     EXPECT_LE(verifier_->remembered_tokens(), 2u);
   }
   options.verified_entries = 0;
   verifier_.emplace(std::vector<TrustedIssuer>{{kIssuer, kClient, jwks_}}, options);
-  EXPECT_NO_THROW((void)verifier_->verify(tokens.front()));
+  EXPECT_NO_THROW((void)verify(tokens.front()));
   EXPECT_EQ(verifier_->remembered_tokens(), 0u);
 }
 
@@ -219,7 +229,7 @@ TEST_F(AccessTokenVerifierTest, RejectsTamperedPayload) {
 }
 
 TEST_F(AccessTokenVerifierTest, ExpiryHonoursTheLeeway) {
-  EXPECT_NO_THROW((void)verifier_->verify(token({{"exp", now_seconds() - 20}})));
+  EXPECT_NO_THROW((void)verify(token({{"exp", now_seconds() - 20}})));
   EXPECT_EQ(refusal(token({{"exp", now_seconds() - 600}})), AuthFailure::expired);
   EXPECT_EQ(refusal(token({{"exp", nullptr}})), AuthFailure::malformed);
   EXPECT_EQ(refusal(token({{"exp", "tomorrow"}})), AuthFailure::malformed);
@@ -244,7 +254,7 @@ TEST_F(AccessTokenVerifierTest, ExpiryIsCheckedAgainstTheGivenTime) {
 TEST_F(AccessTokenVerifierTest, RejectsTokensFromTheFuture) {
   EXPECT_EQ(refusal(token({{"iat", now_seconds() + 600}})), AuthFailure::not_yet_valid);
   EXPECT_EQ(refusal(token({{"nbf", now_seconds() + 600}})), AuthFailure::not_yet_valid);
-  EXPECT_NO_THROW((void)verifier_->verify(token({{"nbf", now_seconds() + 20}})));
+  EXPECT_NO_THROW((void)verify(token({{"nbf", now_seconds() + 20}})));
 }
 
 TEST_F(AccessTokenVerifierTest, RejectsWrongIssuer) {
@@ -324,7 +334,7 @@ TEST_F(AccessTokenVerifierTest, EveryMutationOfAValidTokenIsRefusedCleanly) {
     }
     if (mutated == good) continue;
     try {
-      (void)verifier_->verify(mutated);
+      (void)verify(mutated);
       ADD_FAILURE() << "mutation " << round << " accepted";
     } catch (const AuthError&) {
       // refused, as it must be; any other exception fails the test
@@ -337,19 +347,21 @@ TEST_F(AccessTokenVerifierTest, ManyThreadsVerifyConcurrently) {
                                            token({}, {}, other_key_)};
   std::atomic<int> accepted{0};
   std::atomic<int> refused{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < 150; ++i) {
-        try {
-          (void)verifier_->verify(tokens[static_cast<std::size_t>(i) % tokens.size()]);
-          ++accepted;
-        } catch (const AuthError&) {
-          ++refused;
-        }
+  std::vector<std::future<void>> done;
+  for (int i = 0; i < 600; ++i) {
+    auto check = [&, i]() -> boost::asio::awaitable<void> {
+      try {
+        (void)co_await verifier_->verify(tokens[static_cast<std::size_t>(i) % tokens.size()]);
+        ++accepted;
+      } catch (const AuthError&) {
+        ++refused;
       }
-    });
+    };
+    done.push_back(boost::asio::co_spawn(io_, check, boost::asio::use_future));
   }
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) threads.emplace_back([this] { io_.run(); });
+  for (auto& future : done) future.get();
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(accepted.load(), 400);
   EXPECT_EQ(refused.load(), 200);
@@ -383,14 +395,14 @@ TEST_F(AccessTokenVerifierTest, TwoIssuersEachWithTheirOwnKeysAndClient) {
   cruddur::test::TempDir other_dir;
   other_dir.write("jwks.json", other_key_->jwks_json());
   auto other_jwks = std::make_shared<JwksCache>(
+      io_.get_executor(),
       cruddur::aws::JwksOptions{"file://" + (other_dir.path() / "jwks.json").string()});
   const std::string other_issuer = "https://cruddur.invalid/other";
   verifier_.emplace(std::vector<TrustedIssuer>{{kIssuer, kClient, jwks_},
                                                {other_issuer, "other-client", other_jwks}});
-  EXPECT_NO_THROW((void)verifier_->verify(token()));
+  EXPECT_NO_THROW((void)verify(token()));
   json other_claims = {{"iss", other_issuer}, {"client_id", "other-client"}};
-  EXPECT_NO_THROW(
-      (void)verifier_->verify(token(other_claims, {{"kid", other_key_->kid()}}, other_key_)));
+  EXPECT_NO_THROW((void)verify(token(other_claims, {{"kid", other_key_->kid()}}, other_key_)));
   // The other issuer's key cannot vouch for the first issuer's tokens, nor its client.
   EXPECT_EQ(refusal(token({}, {{"kid", other_key_->kid()}}, other_key_)), AuthFailure::unknown_kid);
   EXPECT_EQ(refusal(token({{"iss", other_issuer}}, {{"kid", other_key_->kid()}}, other_key_)),

@@ -97,7 +97,7 @@ TEST(Catalog, LoadsTheProjectCatalogAndReportsMissingStatements) {
   auto catalog = Catalog::load({std::filesystem::path(CRUDDUR_SOURCE_DIR) / "db/sql"});
   auto home = catalog.id("activities/home");
   EXPECT_EQ(catalog.at(home).name, "activities/home");
-  EXPECT_EQ(catalog.at(home).returns, Returns::array);
+  EXPECT_EQ(catalog.at(home).returns, Returns::rows);  // the page and its cursor key
   EXPECT_THROW((void)catalog.id("activities/nope"), CatalogError);
   EXPECT_THROW(Catalog::load({"/nonexistent/sql"}), CatalogError);
 }

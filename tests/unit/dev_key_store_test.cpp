@@ -8,6 +8,7 @@
 
 #include "cruddur/aws/access_token_config.hpp"
 #include "cruddur/core/error.hpp"
+#include "run_awaitable.hpp"
 #include "temp_dir.hpp"
 
 namespace {
@@ -78,10 +79,11 @@ TEST(DevKeyStore, RefusesACorruptKey) {
 TEST(DevKeyStore, MintedTokenPassesTheDevelopmentVerifier) {
   cruddur::test::TempDir dir;
   auto config = load_config(map_env({}));
-  auto verifier = aws::make_access_token_verifier(config, false, dir.path());
+  boost::asio::io_context io;
+  auto verifier = aws::make_access_token_verifier(config, false, dir.path(), io.get_executor());
   auto store = aws::DevKeyStore::open(dir.path());
   auto token = aws::mint_dev_token(store, {"MOCK-andrewbrown", "andrewbrown"});
-  auto claims = verifier.verify(token);
+  auto claims = cruddur::test::run_awaitable(io, verifier.verify(token));
   EXPECT_EQ(claims.sub, "MOCK-andrewbrown");
   EXPECT_EQ(claims.username, "andrewbrown");
   EXPECT_EQ(claims.issuer, aws::kDevIssuer);
@@ -91,13 +93,15 @@ TEST(DevKeyStore, MintedTokenPassesTheDevelopmentVerifier) {
 
 TEST(DevKeyStore, MintedTokenExpires) {
   cruddur::test::TempDir dir;
-  auto verifier = aws::make_access_token_verifier(load_config(map_env({})), false, dir.path());
+  boost::asio::io_context io;
+  auto verifier = aws::make_access_token_verifier(load_config(map_env({})), false, dir.path(),
+                                                  io.get_executor());
   auto store = aws::DevKeyStore::open(dir.path());
   auto yesterday = std::chrono::system_clock::now() - std::chrono::hours(24);
   auto token =
       aws::mint_dev_token(store, {"MOCK-bayko", "bayko", std::chrono::hours(1)}, yesterday);
   try {
-    (void)verifier.verify(token);
+    (void)cruddur::test::run_awaitable(io, verifier.verify(token));
     ADD_FAILURE() << "expired dev token accepted";
   } catch (const aws::AuthError& error) {
     EXPECT_EQ(error.reason(), aws::AuthFailure::expired);

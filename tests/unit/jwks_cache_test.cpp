@@ -8,11 +8,15 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <future>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "cruddur/aws/access_token_verifier.hpp"
 #include "cruddur/aws/signing_key.hpp"
+#include "run_awaitable.hpp"
+#include "scripted_server.hpp"
 #include "temp_dir.hpp"
 
 namespace {
@@ -25,6 +29,10 @@ using cruddur::aws::JwksOptions;
 using cruddur::aws::SigningKey;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
+using cruddur::test::run_awaitable;
+using cruddur::test::ScriptedRequest;
+using cruddur::test::ScriptedResponse;
+using cruddur::test::ScriptedServer;
 
 constexpr const char* kIssuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Rotate";
 constexpr const char* kClient = "rotation-client";
@@ -47,13 +55,19 @@ class JwksCacheTest : public ::testing::Test {
   AccessTokenVerifier verifier(std::chrono::seconds interval) {
     JwksOptions options{"file://" + (dir_.path() / "jwks.json").string()};
     options.min_refetch_interval = interval;
-    jwks_ = std::make_shared<JwksCache>(options, [this] { return now_; });
+    jwks_ = std::make_shared<JwksCache>(io_.get_executor(), options, [this] { return now_; });
     return AccessTokenVerifier({{kIssuer, kClient, jwks_}});
+  }
+
+  /// The claims of `token` from the asynchronous verify, run on this thread.
+  cruddur::aws::AccessTokenClaims verify(const AccessTokenVerifier& verifier,
+                                         const std::string& token) {
+    return run_awaitable(io_, verifier.verify(token));
   }
 
   AuthError refusal(const AccessTokenVerifier& verifier, const std::string& token) {
     try {
-      (void)verifier.verify(token);
+      (void)verify(verifier, token);
     } catch (const AuthError& error) {
       return error;
     }
@@ -61,34 +75,45 @@ class JwksCacheTest : public ::testing::Test {
     return AuthError(AuthFailure::malformed, "accepted");
   }
 
+  /// The error code of refresh(), or "ok".
+  std::string code_of_refresh(JwksCache& jwks) {
+    try {
+      run_awaitable(io_, jwks.refresh());
+    } catch (const cruddur::Error& error) {
+      return error.code();
+    }
+    return "ok";
+  }
+
   cruddur::test::TempDir dir_;
   SigningKey first_;
   SigningKey second_;
   Clock::time_point now_ = Clock::now();
+  boost::asio::io_context io_;
   std::shared_ptr<JwksCache> jwks_;
 };
 
 TEST_F(JwksCacheTest, RefreshLoadsTheKeys) {
   dir_.write("jwks.json", first_.jwks_json());
   auto checker = verifier(std::chrono::seconds(30));
-  EXPECT_EQ(jwks_->refresh(), 1u);
-  EXPECT_NO_THROW((void)checker.verify(access_token(first_)));
+  EXPECT_EQ(run_awaitable(io_, jwks_->refresh()), 1u);
+  EXPECT_NO_THROW((void)verify(checker, access_token(first_)));
 }
 
 TEST_F(JwksCacheTest, UnknownKidRefetchesAfterRotationOncePerInterval) {
   dir_.write("jwks.json", first_.jwks_json());
   auto checker = verifier(std::chrono::seconds(30));
-  EXPECT_NO_THROW((void)checker.verify(access_token(first_)));  // first use fetches
+  EXPECT_NO_THROW((void)verify(checker, access_token(first_)));  // first use fetches
 
   dir_.write("jwks.json", second_.jwks_json());  // the issuer rotates its key
   now_ += std::chrono::seconds(5);
   auto limited = refusal(checker, access_token(second_));
   EXPECT_EQ(limited.reason(), AuthFailure::unknown_kid);
   EXPECT_NE(std::string(limited.what()).find("rate-limited"), std::string::npos) << limited.what();
-  EXPECT_NO_THROW((void)checker.verify(access_token(first_)));  // old keys still cached
+  EXPECT_NO_THROW((void)verify(checker, access_token(first_)));  // old keys still cached
 
   now_ += std::chrono::seconds(30);
-  EXPECT_NO_THROW((void)checker.verify(access_token(second_)));
+  EXPECT_NO_THROW((void)verify(checker, access_token(second_)));
   // The withdrawn key's token (byte-identical to the one that verified before: same second, no
   // jti) is not honoured from the verifier's memory of verified tokens either.
   EXPECT_EQ(refusal(checker, access_token(first_)).reason(), AuthFailure::unknown_kid);
@@ -101,19 +126,21 @@ TEST_F(JwksCacheTest, ConcurrentUnknownKidsNeverBreakKnownOnes) {
   const auto unknown = access_token(second_);
   std::atomic<int> accepted{0};
   std::atomic<int> unknown_kid{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < 100; ++i) {
-        try {
-          (void)checker.verify((i + t) % 2 == 0 ? known : unknown);
-          ++accepted;
-        } catch (const AuthError& error) {
-          if (error.reason() == AuthFailure::unknown_kid) ++unknown_kid;
-        }
+  std::vector<std::future<void>> done;
+  for (int i = 0; i < 400; ++i) {
+    auto check = [&, i]() -> boost::asio::awaitable<void> {
+      try {
+        (void)co_await checker.verify(i % 2 == 0 ? known : unknown);
+        ++accepted;
+      } catch (const AuthError& error) {
+        if (error.reason() == AuthFailure::unknown_kid) ++unknown_kid;
       }
-    });
+    };
+    done.push_back(boost::asio::co_spawn(io_, check, boost::asio::use_future));
   }
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) threads.emplace_back([this] { io_.run(); });
+  for (auto& future : done) future.get();
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(accepted.load(), 200);
   EXPECT_EQ(unknown_kid.load(), 200);
@@ -122,37 +149,29 @@ TEST_F(JwksCacheTest, ConcurrentUnknownKidsNeverBreakKnownOnes) {
 TEST_F(JwksCacheTest, FailedRefetchKeepsTheCachedKeys) {
   dir_.write("jwks.json", first_.jwks_json());
   auto checker = verifier(std::chrono::seconds(0));
-  EXPECT_NO_THROW((void)checker.verify(access_token(first_)));
+  EXPECT_NO_THROW((void)verify(checker, access_token(first_)));
   dir_.write("jwks.json", "<html>gateway timeout</html>");
   auto failed = refusal(checker, access_token(second_));
   EXPECT_EQ(failed.reason(), AuthFailure::unknown_kid);
   EXPECT_NE(std::string(failed.what()).find("refetch failed"), std::string::npos) << failed.what();
-  EXPECT_NO_THROW((void)checker.verify(access_token(first_)));
+  EXPECT_NO_THROW((void)verify(checker, access_token(first_)));
 }
 
 TEST_F(JwksCacheTest, RefreshReportsUnavailableAndInvalidJwks) {
   auto checker = verifier(std::chrono::seconds(0));
-  auto code_of_refresh = [this] {
-    try {
-      jwks_->refresh();
-    } catch (const cruddur::Error& error) {
-      return error.code();
-    }
-    return std::string("ok");
-  };
-  EXPECT_EQ(code_of_refresh(), "jwks_unavailable");  // no file yet
+  EXPECT_EQ(code_of_refresh(*jwks_), "jwks_unavailable");  // no file yet
   dir_.write("jwks.json", R"({"no_keys":[]})");
-  EXPECT_EQ(code_of_refresh(), "jwks_unavailable");
+  EXPECT_EQ(code_of_refresh(*jwks_), "jwks_unavailable");
   json doubled = json::parse(first_.jwks_json());
   doubled["keys"].push_back(doubled["keys"][0]);
   dir_.write("jwks.json", doubled.dump());
-  EXPECT_EQ(code_of_refresh(), "jwks_unavailable");
+  EXPECT_EQ(code_of_refresh(*jwks_), "jwks_unavailable");
   json tiny = json::parse(first_.jwks_json());
   tiny["keys"][0]["n"] = "AQAB";  // a 17-bit modulus
   dir_.write("jwks.json", tiny.dump());
-  EXPECT_EQ(code_of_refresh(), "jwks_unavailable");
+  EXPECT_EQ(code_of_refresh(*jwks_), "jwks_unavailable");
   dir_.write("jwks.json", first_.jwks_json());
-  EXPECT_EQ(code_of_refresh(), "ok");
+  EXPECT_EQ(code_of_refresh(*jwks_), "ok");
 }
 
 TEST_F(JwksCacheTest, SkipsKeysThatAreNotRs256SigningKeys) {
@@ -164,8 +183,8 @@ TEST_F(JwksCacheTest, SkipsKeysThatAreNotRs256SigningKeys) {
   mixed["keys"].push_back(encryption);
   dir_.write("jwks.json", mixed.dump());
   auto checker = verifier(std::chrono::seconds(30));
-  EXPECT_EQ(jwks_->refresh(), 1u);
-  EXPECT_NO_THROW((void)checker.verify(access_token(first_)));
+  EXPECT_EQ(run_awaitable(io_, jwks_->refresh()), 1u);
+  EXPECT_NO_THROW((void)verify(checker, access_token(first_)));
   EXPECT_EQ(refusal(checker, access_token(second_)).reason(), AuthFailure::unknown_kid);
 }
 
@@ -174,7 +193,7 @@ TEST_F(JwksCacheTest, OversizedJwksIsRefused) {
   padded["padding"] = std::string(300 * 1024, 'x');
   dir_.write("jwks.json", padded.dump());
   auto checker = verifier(std::chrono::seconds(0));
-  EXPECT_THROW(jwks_->refresh(), cruddur::Error);
+  EXPECT_EQ(code_of_refresh(*jwks_), "jwks_unavailable");
   EXPECT_EQ(refusal(checker, access_token(first_)).reason(), AuthFailure::unknown_kid);
 }
 
@@ -191,9 +210,9 @@ TEST_F(JwksCacheTest, SilentJwksHostTimesOut) {
   ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
   JwksOptions options{"http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/jwks.json"};
   options.fetch_timeout = std::chrono::milliseconds(200);
-  JwksCache silent(options);
+  JwksCache silent(io_.get_executor(), options);
   try {
-    silent.refresh();
+    run_awaitable(io_, silent.refresh());
     ADD_FAILURE() << "refresh returned keys";
   } catch (const cruddur::Error& error) {
     EXPECT_EQ(error.code(), "jwks_unavailable");
@@ -203,8 +222,73 @@ TEST_F(JwksCacheTest, SilentJwksHostTimesOut) {
 }
 
 TEST_F(JwksCacheTest, OnlyHttpHttpsAndFileUrlsAreFetched) {
-  JwksCache gopher(JwksOptions{"gopher://127.0.0.1/jwks"});
-  EXPECT_THROW(gopher.refresh(), cruddur::Error);
+  JwksCache gopher(io_.get_executor(), JwksOptions{"gopher://127.0.0.1/jwks"});
+  EXPECT_EQ(code_of_refresh(gopher), "jwks_unavailable");
+}
+
+// Issue 14 item 2: an unknown kid waits asynchronously for one refetch, shared by every caller
+// that needs it; nobody blocks a thread. Twenty verifications of a rotated key over HTTP: one
+// request to the JWKS host, twenty accepted.
+TEST_F(JwksCacheTest, CallersOfAnUnknownKidShareOneAsynchronousRefetch) {
+  std::mutex mutex;
+  std::string served = first_.jwks_json();
+  std::atomic<int> requests{0};
+  ScriptedServer host([&](const ScriptedRequest&) {
+    ++requests;
+    std::lock_guard lock(mutex);
+    ScriptedResponse response{200, served, {{"Content-Type", "application/json"}}};
+    response.delay = std::chrono::milliseconds(300);  // the callers below queue up meanwhile
+    return response;
+  });
+  JwksOptions options{"http://127.0.0.1:" + std::to_string(host.port()) + "/jwks.json"};
+  options.min_refetch_interval = std::chrono::seconds(30);
+  jwks_ = std::make_shared<JwksCache>(io_.get_executor(), options, [this] { return now_; });
+  AccessTokenVerifier checker({{kIssuer, kClient, jwks_}});
+  EXPECT_NO_THROW((void)verify(checker, access_token(first_)));  // the first fetch
+  EXPECT_EQ(requests.load(), 1);
+
+  {
+    std::lock_guard lock(mutex);
+    served = second_.jwks_json();  // the issuer rotates its key
+  }
+  now_ += std::chrono::seconds(31);
+  const auto rotated = access_token(second_);
+  std::atomic<int> accepted{0};
+  std::vector<std::future<void>> done;
+  for (int i = 0; i < 20; ++i) {
+    auto check = [&]() -> boost::asio::awaitable<void> {
+      (void)co_await checker.verify(rotated);
+      ++accepted;
+    };
+    done.push_back(boost::asio::co_spawn(io_, check, boost::asio::use_future));
+  }
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) threads.emplace_back([this] { io_.run(); });
+  for (auto& future : done) EXPECT_NO_THROW(future.get());
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(accepted.load(), 20);
+  EXPECT_EQ(requests.load(), 2) << "one refetch for all twenty callers";
+}
+
+// start(): the keys are fetched without any request needing them, a failure is retried with
+// backoff, and close() ends the refreshing so the io_context runs out of work.
+TEST_F(JwksCacheTest, StartFetchesRetriesWithBackoffAndCloseEndsIt) {
+  std::atomic<int> requests{0};
+  ScriptedServer host([&](const ScriptedRequest&) {
+    if (++requests < 3) return ScriptedResponse{503, "busy", {}};
+    return ScriptedResponse{200, first_.jwks_json(), {{"Content-Type", "application/json"}}};
+  });
+  JwksOptions options{"http://127.0.0.1:" + std::to_string(host.port()) + "/jwks.json"};
+  options.retry_min = std::chrono::milliseconds(10);
+  options.retry_max = std::chrono::milliseconds(40);
+  jwks_ = std::make_shared<JwksCache>(io_.get_executor(), options);
+  jwks_->start();
+  while (!jwks_->current()) io_.run_one();
+  EXPECT_EQ(requests.load(), 3);
+  EXPECT_NE(jwks_->find(first_.kid()), nullptr);
+  jwks_->close();
+  io_.run();  // returns only once nothing is left: the refresh timer is gone
+  EXPECT_EQ(requests.load(), 3);
 }
 
 }  // namespace

@@ -1,10 +1,12 @@
 -- activities/reply: the caller's reply to a live activity, and the parent's replies_count bumped
--- in the same statement (one transaction). No row when the parent is missing or expired, or the
--- caller has no users row (then nothing is changed and nothing notified). One row otherwise: the
--- reply as a JSON object, and `change`, what the write changed as JSON (write "reply", xid, user,
--- author, parent_uuid, parent_author, and grandparent_uuid/grandparent_author when the parent is
--- itself a reply, else null: its show page lists the parent with its replies_count), which the
--- same statement also sends with NOTIFY on cruddur_writes (docs/scaling.md).
+-- in the same statement (one transaction). The reply carries its parent's expires_at: it vanishes
+-- with its thread, and is never NULL for a parent that expires (the frontend renders a NULL as
+-- "Invalid DateTime"). No row when the parent is missing or expired, or the caller has no users
+-- row (then nothing is changed and nothing notified). One row otherwise: the reply as a JSON
+-- object, and `change`, what the write changed as JSON (write "reply", xid, user, author,
+-- parent_uuid, parent_author, and grandparent_uuid/grandparent_author when the parent is itself a
+-- reply, else null: its show page lists the parent with its replies_count), which the same
+-- statement also sends with NOTIFY on cruddur_writes (docs/scaling.md).
 -- returns: rows
 -- $1: text cognito_user_id — the caller (token `sub`)
 -- $2: uuid parent_uuid — the activity replied to
@@ -17,10 +19,10 @@ WITH me AS (
   WHERE p.uuid = $2::uuid
     AND (p.expires_at IS NULL OR p.expires_at > now())
     AND EXISTS (SELECT 1 FROM me)
-  RETURNING p.uuid, p.user_uuid, p.reply_to_activity_uuid
+  RETURNING p.uuid, p.user_uuid, p.reply_to_activity_uuid, p.expires_at
 ), inserted AS (
-  INSERT INTO public.activities (user_uuid, message, reply_to_activity_uuid)
-  SELECT me.uuid, $3::text, parent.uuid FROM me, parent
+  INSERT INTO public.activities (user_uuid, message, reply_to_activity_uuid, expires_at)
+  SELECT me.uuid, $3::text, parent.uuid, parent.expires_at FROM me, parent
   RETURNING *
 ), replied AS (
   SELECT row_to_json(a)::text AS activity,

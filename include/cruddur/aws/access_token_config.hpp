@@ -32,13 +32,16 @@ struct IssuerSettings {
 std::vector<IssuerSettings> trusted_issuer_settings(const core::Config& config, bool production,
                                                     const std::filesystem::path& dev_key_dir);
 
-/// The verifier for `trusted_issuer_settings`, one JwksCache per issuer (`fetch` gives the
-/// timeout, size cap and refetch interval for remote JWKS; a `file://` JWKS may be re-read every
-/// second). In development the development key store is opened (created on first use) so its
-/// jwks.json exists. Each JWKS is fetched once now; a failure is logged as a warning and the keys
-/// are fetched on first use instead. Blocks for at most `fetch.fetch_timeout` per issuer.
+/// The verifier for `trusted_issuer_settings`, one JwksCache per issuer on `executor` (`fetch`
+/// gives the timeout, size cap, refresh and refetch intervals for remote JWKS; a `file://` JWKS
+/// may be re-read every second). In development the development key store is opened (created on
+/// first use) so its jwks.json exists. Each JWKS starts its periodic refresh (JwksCache::start):
+/// fetched as soon as the executor runs, then hourly, retried with backoff after a failure; a
+/// request that needs keys before they arrive waits for that fetch. Never blocks. Call the
+/// verifier's close() at shutdown.
 AccessTokenVerifier make_access_token_verifier(const core::Config& config, bool production,
                                                const std::filesystem::path& dev_key_dir,
+                                               asio::any_io_executor executor,
                                                const JwksOptions& fetch = {});
 
 }  // namespace cruddur::aws

@@ -11,6 +11,7 @@
 
 #include "cruddur/aws/auth_error.hpp"
 #include "cruddur/aws/jwks_cache.hpp"
+#include "cruddur/core/asio.hpp"
 
 namespace cruddur::aws {
 
@@ -55,8 +56,8 @@ class VerifiedTokens;
 ///
 /// Threading: `verify` may be called from any number of threads at once. With the issuer's keys
 /// cached it is pure CPU (one RSA verification, tens of microseconds, or a map lookup for a token
-/// that verified recently); an unknown `kid` may block the caller once per rate-limit interval
-/// for a JWKS refetch (see JwksCache).
+/// that verified recently); an unknown `kid` waits asynchronously for at most one JWKS refetch
+/// (see JwksCache) — no thread ever blocks on the network.
 class AccessTokenVerifier {
  public:
   /// Throws cruddur::Error("invalid_config") when `issuers` is empty, an issuer lacks a client
@@ -67,23 +68,34 @@ class AccessTokenVerifier {
   AccessTokenVerifier(AccessTokenVerifier&&) noexcept;
   AccessTokenVerifier& operator=(AccessTokenVerifier&&) noexcept;
 
-  /// The claims of a valid access token, now. Throws AuthError (code `unauthorized`) saying why
-  /// the token is refused; never includes the token in the message. Remembers tokens that verify
-  /// (VerifierOptions::verified_entries).
-  [[nodiscard]] AccessTokenClaims verify(std::string_view token) const;
+  /// The claims of a valid access token, now (VerifierOptions::clock). Throws AuthError (code
+  /// `unauthorized`) saying why the token is refused; never includes the token in the message.
+  /// A `kid` the issuer's cached JWKS lacks waits for a refetch (JwksCache::keys_with).
+  /// Remembers tokens that verify (VerifierOptions::verified_entries). The verifier must outlive
+  /// the awaitable.
+  [[nodiscard]] asio::awaitable<AccessTokenClaims> verify(std::string token) const;
 
-  /// The same at a given time (tests, replays), always verified in full.
+  /// The same at a given time (tests, replays), always verified in full, with the keys cached
+  /// now: never fetches (AuthError unknown_kid for a kid not cached).
   [[nodiscard]] AccessTokenClaims verify(std::string_view token,
                                          std::chrono::system_clock::time_point now) const;
+
+  /// Ends the issuers' periodic JWKS refreshes (JwksCache::close) at shutdown.
+  void close() const;
 
   [[nodiscard]] const std::vector<TrustedIssuer>& issuers() const noexcept { return issuers_; }
   /// Tokens remembered as verified right now.
   [[nodiscard]] std::size_t remembered_tokens() const;
 
  private:
+  struct Parsed;
   struct Verified;
-  [[nodiscard]] Verified verify_in_full(std::string_view token,
-                                        std::chrono::system_clock::time_point now) const;
+  // Decodes and checks what needs no key; finds the token's issuer.
+  [[nodiscard]] Parsed parse(std::string_view token) const;
+  // The signature with `keys` (holding the token's kid), then the claims at `now`.
+  [[nodiscard]] Verified check(Parsed parsed, std::shared_ptr<const KeySet> keys,
+                               std::chrono::system_clock::time_point now) const;
+  [[nodiscard]] std::chrono::system_clock::time_point now() const;
 
   std::vector<TrustedIssuer> issuers_;
   VerifierOptions options_;

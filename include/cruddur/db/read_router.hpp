@@ -66,6 +66,9 @@ class ReadRouter {
   /// `user:<sub>`).
   asio::awaitable<std::string> query_json_array(std::vector<std::string> keys, StatementId id,
                                                 Params params);
+  /// Pool::execute_returning, routed (for statements that always answer their rows).
+  asio::awaitable<RowSet> execute_returning(std::vector<std::string> keys, StatementId id,
+                                            Params params);
   /// Pool::query_json_object, routed; a replica's "no row" is asked again of the primary.
   asio::awaitable<std::optional<std::string>> query_json_object(std::vector<std::string> keys,
                                                                 StatementId id, Params params);

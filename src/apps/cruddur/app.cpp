@@ -162,7 +162,8 @@ int serve(const core::Config& config, bool prod) {
   asio::io_context io(static_cast<int>(threads));
 
   auto catalog = db::Catalog::load({config.db_dir / "sql"});
-  auto verifier = aws::make_access_token_verifier(config, prod, config.dev_key_dir);
+  auto verifier =
+      aws::make_access_token_verifier(config, prod, config.dev_key_dir, io.get_executor());
   db::Pool pool(io.get_executor(), catalog, db::PoolOptions::from_config(config, url));
   db::ReadRouter reads(io.get_executor(), catalog, pool, db::PoolOptions::from_config(config, url),
                        read_options(config));
@@ -234,8 +235,9 @@ int serve(const core::Config& config, bool prod) {
     asio::co_spawn(io,
                    drain(server, cache, pool, aws_client, {reads, retry, changes, listener},
                          config.drain_grace),
-                   [&signals](const std::exception_ptr& escaped) {
+                   [&signals, &verifier](const std::exception_ptr& escaped) {
                      core::ReportEscaped{"shutdown drain"}(escaped);
+                     verifier.close();  // ends the JWKS refresh timers
                      signals.cancel();  // so that the io_context can run out of work
                    });
   });

@@ -1,8 +1,6 @@
 // Which token issuers a server trusts in development and production, built from the Config.
 #include "cruddur/aws/access_token_config.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include "cruddur/aws/dev_key_store.hpp"
 #include "cruddur/core/error.hpp"
 
@@ -52,6 +50,7 @@ std::vector<IssuerSettings> trusted_issuer_settings(const core::Config& config, 
 
 AccessTokenVerifier make_access_token_verifier(const core::Config& config, bool production,
                                                const std::filesystem::path& dev_key_dir,
+                                               asio::any_io_executor executor,
                                                const JwksOptions& fetch) {
   if (!production) DevKeyStore::open(dev_key_dir);
   std::vector<TrustedIssuer> trusted;
@@ -60,12 +59,8 @@ AccessTokenVerifier make_access_token_verifier(const core::Config& config, bool 
     options.url = settings.jwks_url;
     if (options.url.rfind("file://", 0) == 0)
       options.min_refetch_interval = std::chrono::seconds(1);
-    auto jwks = std::make_shared<JwksCache>(options);
-    try {
-      jwks->refresh();
-    } catch (const Error& error) {
-      spdlog::warn("{} (will retry on first use)", error.what());
-    }
+    auto jwks = std::make_shared<JwksCache>(executor, options);
+    jwks->start();
     trusted.push_back({std::move(settings.issuer), std::move(settings.client_id), std::move(jwks)});
   }
   VerifierOptions verifier_options;

@@ -141,62 +141,95 @@ AccessTokenVerifier::~AccessTokenVerifier() = default;
 AccessTokenVerifier::AccessTokenVerifier(AccessTokenVerifier&&) noexcept = default;
 AccessTokenVerifier& AccessTokenVerifier::operator=(AccessTokenVerifier&&) noexcept = default;
 
+struct AccessTokenVerifier::Parsed {
+  std::string signed_part;  // header.payload
+  std::string signature;    // decoded
+  std::string kid;
+  json payload;
+  const TrustedIssuer* trusted = nullptr;
+};
+
 struct AccessTokenVerifier::Verified {
   AccessTokenClaims claims;
   VerifiedTokens::Source source;
 };
 
-AccessTokenClaims AccessTokenVerifier::verify(std::string_view token) const {
-  auto now = options_.clock ? options_.clock() : system_clock::now();
-  if (auto remembered = verified_->find(token, now)) return std::move(*remembered);
-  auto verified = verify_in_full(token, now);
+system_clock::time_point AccessTokenVerifier::now() const {
+  return options_.clock ? options_.clock() : system_clock::now();
+}
+
+asio::awaitable<AccessTokenClaims> AccessTokenVerifier::verify(std::string token) const {
+  auto at = now();
+  if (auto remembered = verified_->find(token, at)) co_return std::move(*remembered);
+  auto parsed = parse(token);
+  auto keys = parsed.trusted->jwks->find(parsed.kid);
+  if (!keys) keys = co_await parsed.trusted->jwks->keys_with(parsed.kid);
+  auto verified = check(std::move(parsed), std::move(keys), at);
   verified_->remember(
       token, verified.claims, std::move(verified.source),
-      std::min(verified.claims.expires_at + options_.leeway, now + options_.verified_ttl));
-  return std::move(verified.claims);
+      std::min(verified.claims.expires_at + options_.leeway, at + options_.verified_ttl));
+  co_return std::move(verified.claims);
 }
 
 AccessTokenClaims AccessTokenVerifier::verify(std::string_view token,
                                               system_clock::time_point now) const {
-  return verify_in_full(token, now).claims;
+  auto parsed = parse(token);
+  auto keys = parsed.trusted->jwks->find(parsed.kid);
+  if (!keys) {
+    refuse(AuthFailure::unknown_kid,
+           "kid " + quote_untrusted(parsed.kid) + " is not in the cached JWKS of its issuer");
+  }
+  return check(std::move(parsed), std::move(keys), now).claims;
+}
+
+void AccessTokenVerifier::close() const {
+  for (const auto& trusted : issuers_) trusted.jwks->close();
 }
 
 std::size_t AccessTokenVerifier::remembered_tokens() const {
   return verified_->size();
 }
 
-AccessTokenVerifier::Verified AccessTokenVerifier::verify_in_full(
-    std::string_view token, system_clock::time_point now) const {
+AccessTokenVerifier::Parsed AccessTokenVerifier::parse(std::string_view token) const {
   if (token.size() > options_.max_token_bytes) {
     refuse(AuthFailure::malformed,
            "token is longer than " + std::to_string(options_.max_token_bytes) + " bytes");
   }
   Segments parts = split(token);
-  std::string kid = checked_kid(decode_object(parts.header, "header"));
-  json payload = decode_object(parts.payload, "payload");
-
-  AccessTokenClaims claims;
-  claims.issuer = string_member(payload, "iss").value_or("");
+  Parsed parsed;
+  parsed.kid = checked_kid(decode_object(parts.header, "header"));
+  parsed.payload = decode_object(parts.payload, "payload");
+  auto issuer = string_member(parsed.payload, "iss").value_or("");
   auto trusted = std::find_if(issuers_.begin(), issuers_.end(),
-                              [&](const TrustedIssuer& t) { return t.issuer == claims.issuer; });
+                              [&](const TrustedIssuer& t) { return t.issuer == issuer; });
   if (trusted == issuers_.end()) {
-    refuse(AuthFailure::wrong_issuer, "iss " + quote_untrusted(claims.issuer) + " is not trusted");
+    refuse(AuthFailure::wrong_issuer, "iss " + quote_untrusted(issuer) + " is not trusted");
   }
+  parsed.trusted = &*trusted;
   auto signature = core::base64url_decode(parts.signature);
   if (!signature) refuse(AuthFailure::malformed, "signature is not base64url");
-  auto keys = trusted->jwks->keys_with(kid);
-  if (!rs256_verify(keys->find(kid), parts.signed_part, *signature)) {
-    refuse(AuthFailure::bad_signature,
-           "signature does not verify with kid " + quote_untrusted(kid));
-  }
+  parsed.signature = std::move(*signature);
+  parsed.signed_part = std::string(parts.signed_part);
+  return parsed;
+}
 
+AccessTokenVerifier::Verified AccessTokenVerifier::check(Parsed parsed,
+                                                         std::shared_ptr<const KeySet> keys,
+                                                         system_clock::time_point now) const {
+  if (!rs256_verify(keys->find(parsed.kid), parsed.signed_part, parsed.signature)) {
+    refuse(AuthFailure::bad_signature,
+           "signature does not verify with kid " + quote_untrusted(parsed.kid));
+  }
+  const json& payload = parsed.payload;
+  AccessTokenClaims claims;
+  claims.issuer = parsed.trusted->issuer;
   auto token_use = string_member(payload, "token_use").value_or("");
   if (token_use != "access") {
     refuse(AuthFailure::wrong_token_use,
            "token_use " + quote_untrusted(token_use) + " is not access");
   }
   claims.client_id = string_member(payload, "client_id").value_or("");
-  if (claims.client_id != trusted->client_id) {
+  if (claims.client_id != parsed.trusted->client_id) {
     refuse(AuthFailure::wrong_client,
            "client_id " + quote_untrusted(claims.client_id) + " is not the configured client");
   }
@@ -206,7 +239,7 @@ AccessTokenVerifier::Verified AccessTokenVerifier::verify_in_full(
   if (claims.sub.empty()) refuse(AuthFailure::malformed, "token has no sub");
   claims.username = string_member(payload, "username").value_or("");
   claims.scope = string_member(payload, "scope").value_or("");
-  return {std::move(claims), {trusted->jwks.get(), std::move(keys)}};
+  return {std::move(claims), {parsed.trusted->jwks.get(), std::move(keys)}};
 }
 
 std::optional<std::string_view> bearer_token(std::optional<std::string_view> authorization) {

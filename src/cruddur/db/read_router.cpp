@@ -47,8 +47,8 @@ std::vector<std::string> split_urls(const std::string& text) {
   std::vector<std::string> urls;
   std::size_t start = 0;
   for (std::size_t at = text.find(','); start <= text.size(); at = text.find(',', at + 1)) {
-    auto rest = at == std::string::npos ? std::string_view()
-                                        : trim(std::string_view(text).substr(at + 1));
+    auto rest =
+        at == std::string::npos ? std::string_view() : trim(std::string_view(text).substr(at + 1));
     if (at != std::string::npos && !rest.empty() && !starts_with_scheme(rest)) continue;
     auto end = at == std::string::npos ? text.size() : at;
     auto url = trim(std::string_view(text).substr(start, end - start));
@@ -247,6 +247,20 @@ asio::awaitable<std::string> ReadRouter::query_json_array(std::vector<std::strin
     }
   }
   co_return co_await primary_.query_json_array(id, std::move(params));
+}
+
+asio::awaitable<RowSet> ReadRouter::execute_returning(std::vector<std::string> keys, StatementId id,
+                                                      Params params) {
+  auto route = impl_->route(keys);
+  if (route.replica) {
+    try {
+      co_return co_await impl_->replicas[*route.replica]->execute_returning(id, params);
+    } catch (const DbError& error) {
+      if (!primary_may_answer(error)) throw;
+      impl_->failed(*route.replica, error);
+    }
+  }
+  co_return co_await primary_.execute_returning(id, std::move(params));
 }
 
 asio::awaitable<std::optional<std::string>> ReadRouter::query_json_object(

@@ -63,16 +63,16 @@ void add_api_routes(Router& router, ApiServices services) {
              });
   router.add("GET", "/api/activities/notifications",
              [&activities, &auth](RequestContext& context) -> Response {
-               auto caller = auth.required_caller(authorization(context));
+               auto caller = co_await auth.required_caller(authorization(context));
                co_return ok(co_await activities.notifications(caller));
              });
   router.add("POST", "/api/activities", [&activities, &auth](RequestContext& context) -> Response {
-    auto caller = auth.required_caller(authorization(context));
+    auto caller = co_await auth.required_caller(authorization(context));
     co_return ok(co_await activities.create(caller, context.request().body));
   });
   router.add("POST", "/api/activities/:uuid/reply",
              [&activities, &auth](RequestContext& context) -> Response {
-               auto caller = auth.required_caller(authorization(context));
+               auto caller = co_await auth.required_caller(authorization(context));
                co_return ok(co_await activities.reply(caller, context.param("uuid"),
                                                       context.request().body));
              });
@@ -88,7 +88,7 @@ void add_api_routes(Router& router, ApiServices services) {
     co_return ok(co_await users.short_profile(context.param("handle")));
   });
   auto update_profile = [&users, &auth](RequestContext& context) -> Response {
-    auto caller = auth.required_caller(authorization(context));
+    auto caller = co_await auth.required_caller(authorization(context));
     co_return ok(co_await users.update_profile(caller, context.request().body));
   };
   router.add("POST", "/api/profile/update", update_profile);

@@ -27,7 +27,7 @@ void add_message_routes(Router& router, service::Messages& messages,
                         const service::Authenticator& authenticator) {
   const auto& auth = authenticator;
   router.add("GET", "/api/message_groups", [&messages, &auth](RequestContext& context) -> Response {
-    auto caller = auth.required_caller(authorization(context));
+    auto caller = co_await auth.required_caller(authorization(context));
     // Named, not a braced temporary: g++ 12 destroys temporaries inside co_await twice.
     service::PageRequest wanted{context.request().query("limit"),
                                 context.request().query("before")};
@@ -36,7 +36,7 @@ void add_message_routes(Router& router, service::Messages& messages,
   });
   router.add("GET", "/api/messages/:message_group_uuid",
              [&messages, &auth](RequestContext& context) -> Response {
-               auto caller = auth.required_caller(authorization(context));
+               auto caller = co_await auth.required_caller(authorization(context));
                service::PageRequest wanted{context.request().query("limit"),
                                            context.request().query("before")};
                const auto& group = context.param("message_group_uuid");
@@ -44,7 +44,7 @@ void add_message_routes(Router& router, service::Messages& messages,
                co_return page_response(std::move(page), "/api/messages/" + group);
              });
   router.add("POST", "/api/messages", [&messages, &auth](RequestContext& context) -> Response {
-    auto caller = auth.required_caller(authorization(context));
+    auto caller = co_await auth.required_caller(authorization(context));
     co_return HttpResponse::json(200, co_await messages.create(caller, context.request().body));
   });
 }

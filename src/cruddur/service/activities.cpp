@@ -43,10 +43,6 @@ struct Cursor {
   std::string uuid;
 };
 
-std::string encode_cursor(const Cursor& cursor) {
-  return core::base64url_encode(cursor.created_at + "|" + cursor.uuid);
-}
-
 // The digits of text[at, at + count) as a number; nullopt when any is not a digit.
 std::optional<unsigned> digits(std::string_view text, std::size_t at, std::size_t count) {
   if (at + count > text.size()) return std::nullopt;
@@ -99,32 +95,6 @@ std::optional<Cursor> decode_cursor(const std::string& text) {
   return cursor;
 }
 
-// The string value of the last `"key":"…"` in a JSON array built by Postgres, `needle` being
-// `"key":"`. Keys are fixed column names and values are escaped, so it can only be a key.
-// (The needle is a constant: this runs on every cached hit of the home feed.)
-std::optional<std::string> last_string_value(std::string_view json, std::string_view needle) {
-  // Backwards over the quotes only: string_view::rfind(needle) compares at every position.
-  auto at = json.rfind('"');
-  while (at != std::string_view::npos && json.substr(at, needle.size()) != needle) {
-    at = at == 0 ? std::string_view::npos : json.rfind('"', at - 1);
-  }
-  if (at == std::string_view::npos) return std::nullopt;
-  auto start = at + needle.size();
-  auto end = json.find('"', start);
-  if (end == std::string_view::npos) return std::nullopt;
-  return std::string(json.substr(start, end - start));
-}
-
-// Rows of a feed page: each activity object starts with its `uuid` key.
-std::size_t count_rows(std::string_view json) {
-  std::size_t rows = 0;
-  for (auto at = json.find("{\"uuid\":"); at != std::string_view::npos;
-       at = json.find("{\"uuid\":", at + 1)) {
-    ++rows;
-  }
-  return rows;
-}
-
 std::string like_pattern(const std::string& term) {
   std::string pattern = "%";
   for (char c : term) {
@@ -148,16 +118,14 @@ db::Params cursor_params(const std::optional<std::string>& before,
   return {std::nullopt, std::nullopt};
 }
 
-// A page, with the cursor after its last row when it is full.
-FeedPage make_page(std::string json, unsigned limit) {
+// A page from activities/home's row: the JSON array, and the cursor key of its last row when the
+// page is full (the query decides; NULL otherwise).
+FeedPage make_page(db::RowSet rows, unsigned limit) {
   FeedPage page;
   page.limit = limit;
-  if (count_rows(json) == limit) {
-    auto created_at = last_string_value(json, R"("created_at":")");
-    auto uuid = last_string_value(json, R"("uuid":")");
-    if (created_at && uuid) page.next = encode_cursor(Cursor{*created_at, *uuid});
-  }
-  page.text = std::make_shared<const std::string>(std::move(json));
+  auto& row = rows.rows.at(0);
+  if (row.at(1)) page.next = core::base64url_encode(*row[1]);
+  page.text = std::make_shared<const std::string>(std::move(row[0]).value_or("[]"));
   page.json = *page.text;
   return page;
 }
@@ -172,14 +140,18 @@ std::string to_cached_page(const FeedPage& page) {
   return value;
 }
 
-// The page views the cached value rather than copying it.
+// The page views the cached value rather than copying it. (A value without the cursor line was
+// written by no version of this server; it is served as it is, without a next page.)
 FeedPage from_cached_page(std::shared_ptr<const std::string> value, unsigned limit) {
-  auto newline = value->find('\n');
-  if (newline == std::string::npos) return make_page(*value, limit);
   FeedPage page;
   page.limit = limit;
-  if (newline > 0) page.next = value->substr(0, newline);
-  page.json = std::string_view(*value).substr(newline + 1);
+  auto newline = value->find('\n');
+  if (newline == std::string::npos) {
+    page.json = *value;
+  } else {
+    if (newline > 0) page.next = value->substr(0, newline);
+    page.json = std::string_view(*value).substr(newline + 1);
+  }
   page.text = std::move(value);
   return page;
 }
@@ -204,8 +176,8 @@ std::vector<std::string> depends_on(std::optional<std::string> key,
 asio::awaitable<std::string> load_first_home_page(db::ReadRouter& reads, db::StatementId home) {
   db::Params params{std::to_string(kDefaultLimit), std::nullopt, std::nullopt};
   auto depends = depends_on(FeedCache::home_key(), std::nullopt);
-  auto json = co_await reads.query_json_array(std::move(depends), home, std::move(params));
-  auto page = make_page(std::move(json), kDefaultLimit);  // named: g++ 12 and temporaries
+  auto rows = co_await reads.execute_returning(std::move(depends), home, std::move(params));
+  auto page = make_page(std::move(rows), kDefaultLimit);  // named: g++ 12 and temporaries
   co_return to_cached_page(page);
 }
 
@@ -273,8 +245,8 @@ asio::awaitable<FeedPage> Activities::home(const PageRequest& page) {
   require_valid(errors);
   params.insert(params.begin(), std::to_string(limit));
   auto depends = depends_on(std::nullopt, page.caller);
-  auto json = co_await reads_.query_json_array(std::move(depends), home_, std::move(params));
-  co_return make_page(std::move(json), limit);
+  auto rows = co_await reads_.execute_returning(std::move(depends), home_, std::move(params));
+  co_return make_page(std::move(rows), limit);
 }
 
 asio::awaitable<std::shared_ptr<const std::string>> Activities::profile(const std::string& handle) {
