@@ -23,6 +23,10 @@ class Authenticator {
   /// aws::AuthError (code `unauthorized`) for a token that does not verify.
   [[nodiscard]] asio::awaitable<std::optional<Caller>> caller(
       std::optional<std::string_view> authorization) const;
+  /// For routes where signing in is optional: a header or token that does not verify counts as
+  /// anonymous (logged at debug level), as the original did.
+  [[nodiscard]] asio::awaitable<std::optional<Caller>> optional_caller(
+      std::optional<std::string_view> authorization) const;
   /// For protected routes: throws aws::AuthError when anonymous or invalid.
   [[nodiscard]] asio::awaitable<Caller> required_caller(
       std::optional<std::string_view> authorization) const;

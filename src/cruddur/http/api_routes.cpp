@@ -44,7 +44,7 @@ void add_api_routes(Router& router, ApiServices services) {
         // Named, not a braced temporary: g++ 12 destroys temporaries inside co_await twice.
         service::PageRequest wanted{request.query("limit"), request.query("before"), std::nullopt};
         if (wanted.limit || wanted.before)
-          wanted.caller = auth.optional_caller(authorization(context));
+          wanted.caller = co_await auth.optional_caller(authorization(context));
         auto page = co_await activities.home(wanted);
         auto response = ok_shared(std::move(page.text), page.json);
         if (page.next) {
@@ -58,7 +58,7 @@ void add_api_routes(Router& router, ApiServices services) {
   router.add("GET", "/api/activities/search",
              [&activities, &auth](RequestContext& context) -> Response {
                auto term = context.request().query("term");
-               auto caller = auth.optional_caller(authorization(context));
+               auto caller = co_await auth.optional_caller(authorization(context));
                co_return ok(co_await activities.search(term, caller));
              });
   router.add("GET", "/api/activities/notifications",

@@ -1,6 +1,8 @@
 // Bearer tokens → callers, anonymous where the route allows it.
 #include "cruddur/service/authenticator.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "cruddur/aws/access_token_verifier.hpp"
 #include "cruddur/aws/auth_error.hpp"
 #include "cruddur/aws/dev_key_store.hpp"
@@ -18,6 +20,16 @@ asio::awaitable<Caller> signed_in(asio::awaitable<std::optional<Caller>> caller)
   co_return std::move(*found);
 }
 
+// A token that does not verify counts as anonymous (logged at debug level).
+asio::awaitable<std::optional<Caller>> or_anonymous(asio::awaitable<std::optional<Caller>> caller) {
+  try {
+    co_return co_await std::move(caller);
+  } catch (const aws::AuthError& error) {
+    spdlog::debug("token refused on an optional route, answering anonymously: {}", error.what());
+  }
+  co_return std::nullopt;
+}
+
 }  // namespace
 
 // Plain functions: the token is copied out of the header before the awaitable is handed back.
@@ -31,6 +43,16 @@ asio::awaitable<std::optional<Caller>> Authenticator::caller(
 asio::awaitable<Caller> Authenticator::required_caller(
     std::optional<std::string_view> authorization) const {
   return signed_in(caller(authorization));
+}
+
+asio::awaitable<std::optional<Caller>> Authenticator::optional_caller(
+    std::optional<std::string_view> authorization) const {
+  try {
+    return or_anonymous(caller(authorization));
+  } catch (const aws::AuthError& error) {  // a header of another scheme
+    spdlog::debug("header refused on an optional route, answering anonymously: {}", error.what());
+    return anonymous();
+  }
 }
 
 asio::awaitable<std::optional<Caller>> Authenticator::verified(std::string token) const {
