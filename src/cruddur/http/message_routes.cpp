@@ -29,8 +29,8 @@ void add_message_routes(Router& router, service::Messages& messages,
   router.add("GET", "/api/message_groups", [&messages, &auth](RequestContext& context) -> Response {
     auto caller = co_await auth.required_caller(authorization(context));
     // Named, not a braced temporary: g++ 12 destroys temporaries inside co_await twice.
-    service::PageRequest wanted{context.request().query("limit"),
-                                context.request().query("before")};
+    service::PageRequest wanted{context.request().query("limit"), context.request().query("before"),
+                                std::nullopt};  // messages are read from DynamoDB, not a replica
     auto page = co_await messages.groups(caller, wanted);
     co_return page_response(std::move(page), "/api/message_groups");
   });
@@ -38,7 +38,7 @@ void add_message_routes(Router& router, service::Messages& messages,
              [&messages, &auth](RequestContext& context) -> Response {
                auto caller = co_await auth.required_caller(authorization(context));
                service::PageRequest wanted{context.request().query("limit"),
-                                           context.request().query("before")};
+                                           context.request().query("before"), std::nullopt};
                const auto& group = context.param("message_group_uuid");
                auto page = co_await messages.conversation(caller, group, wanted);
                co_return page_response(std::move(page), "/api/messages/" + group);
