@@ -265,6 +265,20 @@ StoredMessage new_message(const Participant& sender, const std::string& group_uu
   return message;
 }
 
+// Whether `message` is stored: a transaction whose answer was lost (an attempt timed out after
+// DynamoDB applied it) is retried by the AWS client and then fails its own conditions. Its
+// ClientRequestToken makes AWS answer such a retry as a success, but an emulator may not honour
+// the token, so a conflict first looks for the message itself. By-value parameters: coroutine.
+asio::awaitable<bool> is_stored(aws::DynamoDb& dynamo, std::string table, std::string group_uuid,
+                                std::string sk) {
+  aws::GetItemRequest request;
+  request.table = std::move(table);
+  request.key = {{"pk", s(msg_pk(group_uuid))}, {"sk", s(sk)}};
+  request.consistent_read = true;
+  auto item = co_await dynamo.get_item(std::move(request));
+  co_return item.has_value();
+}
+
 }  // namespace
 
 bool is_store_sort_key(std::string_view sk) {
@@ -341,6 +355,7 @@ asio::awaitable<StoredMessage> MessageStore::post(Participant sender,
       conflicted = true;
     }
     if (conflicted) {
+      if (co_await is_stored(dynamo_, table_, group_uuid, message.sk)) co_return message;
       spdlog::debug("post to conversation {} conflicted (attempt {}); reading it again", group_uuid,
                     attempt);
       auto wait = conflict_backoff(attempt);
