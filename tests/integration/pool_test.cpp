@@ -429,8 +429,13 @@ TEST_F(PgTest, UnpreparedStatementsCarryTheirOwnSettingsAndAnswerAsPreparedOnes)
   EXPECT_EQ(session["time_zone"], "UTC");
   EXPECT_EQ(session["statement_timeout"], "1234ms");
   EXPECT_EQ(session["application_name"], "cruddur");
-  auto feed = run(unprepared.query_json_array(id("activities/home"), kFirstPage));
-  EXPECT_EQ(feed, run(prepared.query_json_array(id("activities/home"), kFirstPage)));
+  auto unprepared_home = run(unprepared.execute_returning(id("activities/home"), kFirstPage));
+  auto prepared_home = run(prepared.execute_returning(id("activities/home"), kFirstPage));
+  ASSERT_EQ(unprepared_home.rows.size(), 1U);
+  ASSERT_EQ(prepared_home.rows.size(), 1U);
+  auto feed = unprepared_home.rows[0].at(0).value();
+  EXPECT_EQ(feed, prepared_home.rows[0].at(0).value());
+  EXPECT_EQ(unprepared_home.rows[0].at(1), prepared_home.rows[0].at(1));  // the cursor key
   EXPECT_NE(feed.find("+00:00"), std::string::npos) << feed;
   EXPECT_EQ(run(unprepared.query_json_object(id("users/short"), {"londo"})),
             run(prepared.query_json_object(id("users/short"), {"londo"})));

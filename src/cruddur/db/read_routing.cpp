@@ -104,7 +104,8 @@ void ReadRouting::blind() {
 
 void ReadRouting::written_everything(Clock::time_point heard) {
   if (replicas_.empty()) return;
-  if (!everything_) everything_.emplace();
+  if (!everything_)
+    everything_ = Mark{};  // not emplace(): clang deems Mark not default-constructible here
   mark(*everything_, kEverything, heard);
 }
 
