@@ -206,6 +206,26 @@ db::Connection ApiTest::connect() const {
   return db::Connection::open(url_, {{"application_name", "cruddur-api-test"}});
 }
 
+db::Connection ApiTest::lock_activities() const {
+  auto locker = connect();
+  locker.exec("BEGIN");
+  locker.exec("LOCK TABLE activities IN ACCESS EXCLUSIVE MODE");
+  return locker;
+}
+
+bool ApiTest::a_request_waits_on_activities() const {
+  auto observer = connect();
+  return eventually([&] {
+    return observer
+               .exec_params(
+                   "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 "
+                   "AND wait_event_type = 'Lock' AND query LIKE '%activities%'",
+                   {name_})
+               .one_field()
+           != "0";
+  });
+}
+
 std::string ApiTest::sql_value(const std::string& sql,
                                const std::vector<std::optional<std::string>>& params) const {
   return std::string(connect().exec_params(sql, params).one_field());

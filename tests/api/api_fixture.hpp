@@ -4,12 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cruddur/db/connection.hpp"
@@ -29,6 +31,20 @@ inline constexpr const char* kCognitoHandle = "cognitotester";
 /// The CORS origins the servers are started with (FRONTEND_URL, BACKEND_URL).
 inline constexpr const char* kFrontendUrl = "http://frontend.cruddur.test:3000";
 inline constexpr const char* kBackendUrl = "http://backend.cruddur.test:4567";
+
+/// The bound of every wait for something that must happen (generous: a loaded machine).
+inline constexpr auto kGenerousBound = std::chrono::seconds(60);
+
+/// Whether `predicate` holds within `bound`, asked every 50 ms.
+template <typename Predicate>
+bool eventually(Predicate predicate, std::chrono::seconds bound = kGenerousBound) {
+  auto deadline = std::chrono::steady_clock::now() + bound;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return predicate();
+}
 
 /// A `cruddur serve` child on a free port, with its log (LOG_FORMAT=json) in a file.
 struct RunningServer {
@@ -67,6 +83,12 @@ class ApiTest : public ::testing::Test {
   [[nodiscard]] std::string dev_bearer_for_sub(const std::string& sub) const;
 
   [[nodiscard]] db::Connection connect() const;
+  /// A connection holding `activities` in ACCESS EXCLUSIVE mode until it commits or closes: the
+  /// feed's reads wait inside PostgreSQL.
+  [[nodiscard]] db::Connection lock_activities() const;
+  /// Whether a statement on `activities` waits for a lock in the test database within
+  /// kGenerousBound (a request reached PostgreSQL and is held there).
+  [[nodiscard]] bool a_request_waits_on_activities() const;
   /// The single value of `sql` run against the test database.
   std::string sql_value(const std::string& sql,
                         const std::vector<std::optional<std::string>>& params = {}) const;

@@ -15,17 +15,8 @@ using cruddur::test::HttpClient;
 using cruddur::test::HttpReply;
 using cruddur::test::RawConnection;
 
-constexpr auto kGenerousBound = std::chrono::seconds(60);
-
-template <typename Predicate>
-bool eventually(Predicate predicate, std::chrono::seconds bound = kGenerousBound) {
-  auto deadline = std::chrono::steady_clock::now() + bound;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (predicate()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return predicate();
-}
+using cruddur::test::eventually;
+using cruddur::test::kGenerousBound;
 
 class BalancerTest : public ApiTest {};
 
@@ -78,21 +69,10 @@ TEST_F(BalancerTest, SigtermMakesReadyFailAtOnceThenDrainsWithConnectionClose) {
   HttpClient client(server.port);
   ASSERT_EQ(client.get("/api/ready").status, 200u);
   // A request held inside Postgres on a kept-alive connection.
-  auto locker = connect();
-  locker.exec("BEGIN");
-  locker.exec("LOCK TABLE activities IN ACCESS EXCLUSIVE MODE");
+  auto locker = lock_activities();
   RawConnection held(server.port);
   ASSERT_TRUE(held.send("GET /api/activities/home HTTP/1.1\r\nHost: x\r\n\r\n"));
-  auto observer = connect();
-  ASSERT_TRUE(eventually([&] {
-    return observer
-               .exec_params(
-                   "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 "
-                   "AND wait_event_type = 'Lock' AND query LIKE '%activities%'",
-                   {name_})
-               .one_field()
-           != "0";
-  })) << "the request never reached the database";
+  ASSERT_TRUE(a_request_waits_on_activities()) << "the request never reached the database";
 
   server.process->signal(SIGTERM);
   HttpReply ready;

@@ -18,37 +18,17 @@ using cruddur::test::HttpReply;
 using cruddur::test::moto_cognito;
 using nlohmann::json;
 
-constexpr auto kGenerousBound = std::chrono::seconds(60);
-
-template <typename Predicate>
-bool eventually(Predicate predicate, std::chrono::seconds bound = kGenerousBound) {
-  auto deadline = std::chrono::steady_clock::now() + bound;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (predicate()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return predicate();
-}
+using cruddur::test::eventually;
+using cruddur::test::kGenerousBound;
 
 TEST_F(ApiTest, SigtermFinishesTheRequestInFlightRefusesNewConnectionsAndExitsZero) {
   auto slow = start_server({{"DB_STATEMENT_TIMEOUT_MS", "120000"}});
   HttpClient client(slow.port);
   // Hold the feed's table so the request below waits inside Postgres.
-  auto locker = connect();
-  locker.exec("BEGIN");
-  locker.exec("LOCK TABLE activities IN ACCESS EXCLUSIVE MODE");
+  auto locker = lock_activities();
   auto in_flight =
       std::async(std::launch::async, [&client] { return client.get("/api/activities/home"); });
-  auto observer = connect();
-  ASSERT_TRUE(eventually([&] {
-    return observer
-               .exec_params(
-                   "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 "
-                   "AND wait_event_type = 'Lock' AND query LIKE '%activities%'",
-                   {name_})
-               .one_field()
-           != "0";
-  })) << "the request never reached the database";
+  ASSERT_TRUE(a_request_waits_on_activities()) << "the request never reached the database";
 
   // A keep-alive connection idle between requests.
   cruddur::test::RawConnection idle(slow.port);
@@ -81,21 +61,10 @@ TEST_F(ApiTest, SigtermFinishesTheRequestInFlightRefusesNewConnectionsAndExitsZe
 TEST_F(ApiTest, ASecondSigtermExitsAtOnce) {
   auto slow = start_server({{"DB_STATEMENT_TIMEOUT_MS", "120000"}});
   HttpClient client(slow.port);
-  auto locker = connect();
-  locker.exec("BEGIN");
-  locker.exec("LOCK TABLE activities IN ACCESS EXCLUSIVE MODE");
+  auto locker = lock_activities();
   auto in_flight =
       std::async(std::launch::async, [&client] { return client.get("/api/activities/home"); });
-  auto observer = connect();
-  ASSERT_TRUE(eventually([&] {
-    return observer
-               .exec_params(
-                   "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 "
-                   "AND wait_event_type = 'Lock' AND query LIKE '%activities%'",
-                   {name_})
-               .one_field()
-           != "0";
-  })) << "the request never reached the database";
+  ASSERT_TRUE(a_request_waits_on_activities()) << "the request never reached the database";
   slow.process->signal(SIGTERM);
   ASSERT_TRUE(eventually([&] { return connection_refused(slow.port); }))
       << "the first SIGTERM did not stop the listener";
@@ -113,9 +82,7 @@ TEST_F(ApiTest, ASecondSigtermExitsAtOnce) {
 TEST_F(ApiTest, StatementTimeoutIs504AndTheServerKeepsServing) {
   auto impatient = start_server({{"DB_STATEMENT_TIMEOUT_MS", "1000"}});
   HttpClient client(impatient.port);
-  auto locker = connect();
-  locker.exec("BEGIN");
-  locker.exec("LOCK TABLE activities IN ACCESS EXCLUSIVE MODE");
+  auto locker = lock_activities();
   auto timed_out = client.get("/api/activities/home");
   EXPECT_EQ(timed_out.status, 504u) << timed_out.body;
   EXPECT_EQ(timed_out.json().value("code", ""), "db_timeout") << timed_out.body;

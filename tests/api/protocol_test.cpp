@@ -18,7 +18,7 @@ using cruddur::test::moto_cognito;
 using cruddur::test::RawConnection;
 using nlohmann::json;
 
-constexpr auto kGenerousBound = std::chrono::seconds(60);
+using cruddur::test::kGenerousBound;
 
 void expect_error(const HttpReply& reply, unsigned status, const std::string& code) {
   EXPECT_EQ(reply.status, status) << reply.body;
