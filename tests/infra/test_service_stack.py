@@ -10,7 +10,6 @@ checks their shape).
 
 import argparse
 import json
-import os
 import secrets
 import sys
 import unittest
@@ -20,14 +19,12 @@ ARGS = None
 REGION = "ap-southeast-2"  # this test's own region: other moto tests run beside it
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from moto_stack import client as region_client, create_stack, database_vpc  # noqa: E402
+
+
 def client(service):
-    import boto3  # the project's Python (pyenv) has it; imported here for a clear failure
-    url = os.environ.get("CRUDDUR_TEST_MOTO_URL")
-    if not url:
-        raise RuntimeError("CRUDDUR_TEST_MOTO_URL is not set: run the tests through scripts/test, "
-                           "which starts moto_server and exports it")
-    return boto3.client(service, endpoint_url=url, region_name=REGION,
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return region_client(service, REGION)
 
 
 def template_text():
@@ -50,12 +47,7 @@ class ServiceStackTest(unittest.TestCase):
         ec2 = client("ec2")
         cls.cfn, cls.ecs, cls.elb, cls.ec2 = (client("cloudformation"), client("ecs"),
                                               client("elbv2"), ec2)
-        vpc = ec2.create_vpc(CidrBlock="10.43.0.0/16")["Vpc"]["VpcId"]
-        cls.subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.43.{i}.0/24",
-                                         AvailabilityZone=f"{REGION}{zone}")["Subnet"]["SubnetId"]
-                       for i, zone in ((1, "a"), (2, "b"))]
-        cls.db_sg = ec2.create_security_group(GroupName=f"cruddur-db-{suffix}", VpcId=vpc,
-                                              Description="RDS")["GroupId"]
+        vpc, cls.subnets, cls.db_sg = database_vpc(ec2, "10.43", REGION)
         sm = client("secretsmanager")
         cls.password = f"pw-{secrets.token_hex(8)}"
         cls.primary_secret = sm.create_secret(
@@ -76,13 +68,7 @@ class ServiceStackTest(unittest.TestCase):
                       "CognitoUserPoolId": "ap-southeast-2_Abc123", "CognitoUserPoolClientId": "x1y2",
                       "ClusterName": cls.cluster_name, "ServiceName": cls.service_name,
                       "DbSecurityGroupId": cls.db_sg}
-        cls.cfn.create_stack(
-            StackName=cls.stack, Capabilities=["CAPABILITY_IAM"], TemplateBody=template_text(),
-            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()])
-        cls.cfn.get_waiter("stack_create_complete").wait(
-            StackName=cls.stack, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
-        stack = cls.cfn.describe_stacks(StackName=cls.stack)["Stacks"][0]
-        cls.outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+        cls.outputs = create_stack(cls.cfn, cls.stack, template_text(), parameters)
 
     @classmethod
     def tearDownClass(cls):

@@ -6,7 +6,6 @@ Needs CRUDDUR_TEST_MOTO_URL (moto_server with every service; scripts/test export
 
 import argparse
 import json
-import os
 import secrets
 import sys
 import unittest
@@ -15,14 +14,12 @@ from pathlib import Path
 ARGS = None
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from moto_stack import client as region_client, create_stack, database_vpc  # noqa: E402
+
+
 def client(service):
-    import boto3  # the project's Python (pyenv) has it; imported here for a clear failure
-    url = os.environ.get("CRUDDUR_TEST_MOTO_URL")
-    if not url:
-        raise RuntimeError("CRUDDUR_TEST_MOTO_URL is not set: run the tests through scripts/test, "
-                           "which starts moto_server and exports it")
-    return boto3.client(service, endpoint_url=url, region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return region_client(service, "us-east-1")
 
 
 class DatabaseVpcFunctionStack:
@@ -43,12 +40,7 @@ class DatabaseVpcFunctionStack:
         suffix = secrets.token_hex(4)
         ec2, s3 = client("ec2"), client("s3")
         cls.cfn, cls.lam, cls.ec2 = client("cloudformation"), client("lambda"), ec2
-        vpc = ec2.create_vpc(CidrBlock=f"{cls.CIDR}.0.0/16")["Vpc"]["VpcId"]
-        cls.subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"{cls.CIDR}.{i}.0/24",
-                                         AvailabilityZone=f"us-east-1{zone}")["Subnet"]["SubnetId"]
-                       for i, zone in ((1, "a"), (2, "b"))]
-        cls.db_sg = ec2.create_security_group(GroupName=f"cruddur-db-{suffix}", VpcId=vpc,
-                                              Description="RDS")["GroupId"]
+        vpc, cls.subnets, cls.db_sg = database_vpc(ec2, cls.CIDR, "us-east-1")
         bucket = f"cruddur-lambda-{suffix}"
         s3.create_bucket(Bucket=bucket)
         s3.upload_file(str(ARGS.zip), bucket, f"lambda/{cls.NAME}.zip")
@@ -58,14 +50,8 @@ class DatabaseVpcFunctionStack:
         parameters = {"FunctionName": cls.function_name, "CodeS3Bucket": bucket, "VpcId": vpc,
                       "SubnetIds": ",".join(cls.subnets), "DbSecurityGroupId": cls.db_sg,
                       "ConnectionUrl": cls.connection_url, **cls.extra_parameters(suffix)}
-        cls.cfn.create_stack(
-            StackName=cls.stack, Capabilities=["CAPABILITY_IAM"],
-            TemplateBody=(ARGS.repo / "infra" / cls.TEMPLATE).read_text(),
-            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()])
-        cls.cfn.get_waiter("stack_create_complete").wait(
-            StackName=cls.stack, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
-        stack = cls.cfn.describe_stacks(StackName=cls.stack)["Stacks"][0]
-        cls.outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+        cls.outputs = create_stack(cls.cfn, cls.stack,
+                                   (ARGS.repo / "infra" / cls.TEMPLATE).read_text(), parameters)
 
     @classmethod
     def tearDownClass(cls):
